@@ -1,0 +1,47 @@
+"""Scrapy settings for newsflow, alphabetical.  Per-source politeness is applied by the spider."""
+
+import os
+
+# Identify the crawler honestly; override the contact URL with NEWSFLOW_USER_AGENT.
+_DEFAULT_UA = "newsflow/0.1 (+https://github.com/newsflow/newsflow; news archive crawler)"
+
+# Slow down when the server slows down; the spider turns it off for loopback demo sources.
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+BOT_NAME = "newsflow"
+# Politeness defaults (1 request at a time, 1 s); the spider overrides from the registry.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+COOKIES_ENABLED = False
+DOWNLOAD_DELAY = 1.0
+# Bound download sizes: pages over 10 MB are refused and counted.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOADER_MIDDLEWARES = {
+    "scrapers.middlewares.AddressGuardMiddleware": 50,
+}
+EXTENSIONS = {
+    "scrapers.extensions.StatsFileExtension": 500,
+}
+FEED_EXPORT_ENCODING = "utf-8"
+ITEM_PIPELINES = {
+    "scrapers.pipelines.StagePipeline": 300,
+}
+LOG_LEVEL = os.environ.get("NEWSFLOW_LOG_LEVEL", "INFO")
+NEWSPIDER_MODULE = "scrapers.spiders"
+# Where the spider stages items and writes its stats (the crawl runner sets both per run).
+NEWSFLOW_STAGING_FILE = None
+NEWSFLOW_STATS_FILE = None
+# Scrapy 2.19 starts a remote-control HTTP server by default: keep it off.
+REMOTE_CONTROL_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+RETRY_ENABLED = True
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_TIMES = 2
+ROBOTSTXT_OBEY = True
+SPIDER_MODULES = ["scrapers.spiders"]
+# The telnet console is a remote shell: keep it off.
+TELNETCONSOLE_ENABLED = False
+USER_AGENT = os.environ.get("NEWSFLOW_USER_AGENT", _DEFAULT_UA)

@@ -1,0 +1,271 @@
+"""The one generic news spider: registry entry + UTC window [start, end) -> article items.
+
+    scrapy crawl news -a source=<id> \
+        -a start=2026-11-20T00:00:00+00:00 -a end=2026-11-21T00:00:00+00:00
+
+Discovery documents (feeds, sitemaps, listings, archives) are fetched first; every candidate URL
+that may fall in the window is fetched once and extracted; the extracted publication date makes
+the final decision.  Every refusal and error is counted in the stats file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from scrapers.discovery import Candidate, DocumentLinks
+from scrapers.sources import Registry, Source, default_registry_path, load_registry
+
+MAX_DOCUMENTS = 1000  # discovery documents per crawl: no pagination trap or sitemap loop is endless
+MAX_ARTICLES = 20000
+
+
+def parse_instant(value: str) -> datetime:
+    """Parse an ISO 8601 instant; a naive value is taken as UTC."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+class NewsSpider(Spider):
+    name = "news"
+
+    def __init__(
+        self,
+        source: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        registry: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not source:
+            raise ValueError("the news spider needs -a source=<id>")
+        self.registry: Registry = load_registry(registry or default_registry_path())
+        self.source: Source = self.registry.get(source)
+        now = datetime.now(UTC)
+        self.window_end = parse_instant(end) if end else now
+        self.window_start = parse_instant(start) if start else self.window_end - timedelta(days=1)
+        if self.window_start >= self.window_end:
+            raise ValueError(f"empty window: start {start} is not before end {end}")
+        self.allowed_domains = list(self.source.allowed_domains)
+        self.seen_documents: set[str] = set()
+        self.seen_articles: set[str] = set()
+        self.report_lists: dict[str, list[Any]] = {"robots_refused": [], "errors": []}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.apply_politeness(crawler)
+        return spider
+
+    def apply_politeness(self, crawler: Crawler) -> None:
+        """Per-domain delay and concurrency from the registry (shared by sources on one domain)."""
+        polite = self.source.politeness
+        settings = crawler.settings
+        prio = "spider"
+        settings.set("DOWNLOAD_DELAY", polite.download_delay, priority=prio)
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", polite.concurrency, priority=prio)
+        settings.set("AUTOTHROTTLE_ENABLED", polite.autothrottle, priority=prio)
+        settings.set("ROBOTSTXT_OBEY", polite.obey_robots, priority=prio)
+        settings.set("NEWSFLOW_ALLOW_PRIVATE", self.registry.allow_private_addresses, priority=prio)
+        slots = {
+            domain: {"concurrency": polite.concurrency, "delay": polite.download_delay}
+            for domain in self.source.allowed_domains
+        }
+        settings.set("DOWNLOAD_SLOTS", slots, priority=prio)
+
+    # -- discovery -------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.discovery_requests():
+            if request is not None:
+                yield request
+
+    def discovery_requests(self) -> Iterable[Request | None]:
+        from scrapers.discovery.archives import archive_urls
+
+        src = self.source
+        for url in src.feeds:
+            yield self.document_request(url, "feed")
+        for url in [*src.news_sitemaps, *src.sitemaps]:
+            yield self.document_request(url, "sitemap")
+        for listing in src.listings:
+            yield self.document_request(listing.url, "listing", max_pages=listing.max_pages)
+        for url, kind in archive_urls(src, self.window_start, self.window_end):
+            pages = max((a.max_pages for a in src.archives), default=5)
+            yield self.document_request(url, kind, max_pages=pages)
+
+    def document_request(
+        self, url: str, kind: str, *, page: int = 1, max_pages: int = 1
+    ) -> Request | None:
+        """A request for a discovery document, or None if seen or over the document budget."""
+        if url in self.seen_documents:
+            self.crawler.stats.inc_value("newsflow/documents/repeated")
+            return None
+        if len(self.seen_documents) >= MAX_DOCUMENTS:
+            self.crawler.stats.inc_value("newsflow/documents/over_budget")
+            return None
+        self.seen_documents.add(url)
+        self.crawler.stats.inc_value(f"newsflow/documents/requested/{kind}")
+        return Request(
+            url,
+            callback=self.parse_document,
+            errback=self.on_error,
+            meta={"kind": kind, "page": page, "max_pages": max_pages, "role": "document"},
+            priority=10,
+            dont_filter=True,
+        )
+
+    def parse_document(self, response: Response) -> Iterable[Request]:
+        from scrapers.discovery.feeds import parse_feed
+        from scrapers.discovery.listings import parse_listing
+        from scrapers.discovery.sitemaps import parse_sitemap
+
+        kind = response.meta["kind"]
+        stats = self.crawler.stats
+        parser = {"feed": parse_feed, "sitemap": parse_sitemap, "listing": parse_listing}[kind]
+        try:
+            links: DocumentLinks = parser(response.body, response.url, self.source)
+        except Exception as exc:  # malformed, unsafe or oversized documents are counted, not fatal
+            reason = type(exc).__name__
+            stats.inc_value(f"newsflow/documents/refused/{reason}")
+            self.report_lists["errors"].append(
+                {"url": response.url, "kind": kind, "reason": f"{reason}: {exc}"[:300]}
+            )
+            return
+        stats.inc_value("newsflow/documents/ok")
+        stats.inc_value(f"newsflow/documents/ok/{kind}")
+        for reason in links.errors:
+            stats.inc_value(f"newsflow/documents/errors/{reason.split(':')[0]}")
+        yield from self.follow_documents(response, links)
+        for candidate in links.articles:
+            request = self.article_request(candidate)
+            if request is not None:
+                yield request
+
+    def follow_documents(self, response: Response, links: DocumentLinks) -> Iterable[Request]:
+        kind = response.meta["kind"]
+        if kind == "listing":
+            page, max_pages = response.meta["page"], response.meta["max_pages"]
+            if page >= max_pages:
+                if links.documents:
+                    self.crawler.stats.inc_value("newsflow/listings/page_cap_reached")
+                return
+            if self.listing_is_past_window(links.articles):
+                self.crawler.stats.inc_value("newsflow/listings/stopped_past_window")
+                return
+            for url in links.documents[:1]:
+                req = self.document_request(url, "listing", page=page + 1, max_pages=max_pages)
+                if req is not None:
+                    yield req
+        elif kind == "sitemap":
+            for url in links.documents:
+                if not self.source_allows(url):
+                    self.crawler.stats.inc_value("newsflow/documents/offsite")
+                    continue
+                req = self.document_request(url, "sitemap")
+                if req is not None:
+                    yield req
+
+    def listing_is_past_window(self, articles: list[Candidate]) -> bool:
+        """True when every dated item of a listing page is older than the window."""
+        dated = [c.date_hint for c in articles if c.date_hint is not None]
+        if not dated or len(dated) < len(articles):
+            return False
+        return max(dated) < self.window_start - timedelta(days=1)
+
+    def source_allows(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.source.allowed_domains)
+
+    def article_request(self, candidate: Candidate) -> Request | None:
+        from scrapers.discovery.window import is_candidate_in_window
+        from transforms.urls import canonicalize_url
+
+        stats = self.crawler.stats
+        stats.inc_value("newsflow/candidates/found")
+        if not self.source_allows(candidate.url) or not self.source.is_article_url(candidate.url):
+            stats.inc_value("newsflow/candidates/not_article_url")
+            return None
+        if not is_candidate_in_window(candidate, self.window_start, self.window_end):
+            stats.inc_value("newsflow/candidates/outside_window")
+            return None
+        key = canonicalize_url(candidate.url)
+        if key in self.seen_articles:
+            stats.inc_value("newsflow/candidates/duplicate")
+            return None
+        if len(self.seen_articles) >= MAX_ARTICLES:
+            stats.inc_value("newsflow/candidates/over_budget")
+            return None
+        self.seen_articles.add(key)
+        stats.inc_value("newsflow/articles/requested")
+        return Request(
+            candidate.url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={"role": "article", "via": candidate.via},
+        )
+
+    # -- articles --------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterable[dict[str, Any]]:
+        from scrapers.discovery.window import is_date_in_window
+        from scrapers.extract import extract
+
+        stats = self.crawler.stats
+        stats.inc_value("newsflow/articles/fetched")
+        extracted = extract(response.body, response.url, self.source)
+        if not extracted.is_article:
+            stats.inc_value("newsflow/articles/not_article")
+            return
+        published = extracted.published_at
+        if published is not None and not is_date_in_window(
+            published, self.window_start, self.window_end
+        ):
+            stats.inc_value("newsflow/articles/outside_window")
+            return
+        if published is None:
+            stats.inc_value("newsflow/articles/no_date")
+        record = extracted.to_record()
+        record.update(
+            source=self.source.id,
+            country=self.source.country,
+            region=self.source.region,
+            crawled_at=datetime.now(UTC).isoformat(),
+            http_status=response.status,
+            discovered_via=response.meta.get("via"),
+        )
+        stats.inc_value("newsflow/articles/staged")
+        yield record
+
+    def on_error(self, failure: Failure) -> None:
+        """Count every failed request by reason; robots refusals are listed by URL."""
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        request = failure.request
+        role = request.meta.get("role", "document")
+        stats = self.crawler.stats
+        if failure.check(HttpError):
+            reason = f"http_{failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            message = str(failure.value)
+            if "robots.txt" in message:
+                stats.inc_value(f"newsflow/robots_refused/{role}")
+                self.report_lists["robots_refused"].append(request.url)
+                return
+            reason = "ignored"
+        else:
+            reason = type(failure.value).__name__
+        stats.inc_value(f"newsflow/{role}s/failed")
+        stats.inc_value(f"newsflow/{role}s/failed/{reason}")
+        self.report_lists["errors"].append(
+            {"url": request.url, "role": role, "reason": f"{reason}: {failure.value}"[:300]}
+        )

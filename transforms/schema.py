@@ -1,0 +1,117 @@
+"""THE schema of the lake: one definition shared by the spiders, the transforms and the tests.
+
+Each table is a list of :class:`Column` (name, arrow type, nullability, meaning, example).
+Partition columns (``date``, ``source``) live in the Hive path, not inside the files,
+so every engine reads them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+
+SCHEMA_VERSION = 1
+METADATA_KEY = b"newsflow.schema_version"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    nullable: bool
+    doc: str
+    example: str
+
+    def field(self) -> pa.Field:
+        return pa.field(self.name, self.type, nullable=self.nullable)
+
+
+UTC_US = pa.timestamp("us", tz="UTC")
+STRINGS = pa.list_(pa.string())
+
+ARTICLE_COLUMNS: list[Column] = [
+    Column("article_id", pa.string(), False,
+           "Stable id: first 16 bytes of SHA-256 of canonical_url, hex.",
+           "3f1c9a0e5b7d2c4a8e6f0b1d2c3e4f5a"),
+    Column("source", pa.string(), False, "Source id from the registry (also the partition).",
+           "indus-chronicle"),
+    Column("url", pa.string(), False, "URL the article was fetched from.",
+           "https://example.pk/news/2026/11/20/budget?utm_source=rss"),
+    Column("canonical_url", pa.string(), False,
+           "Canonical URL: rel=canonical when on-site, else the fetched URL, canonicalised.",
+           "https://example.pk/news/2026/11/20/budget"),
+    Column("title", pa.string(), False, "Headline, once, without site name.", "Budget passes"),
+    Column("lead", pa.string(), True, "Standfirst / summary if the page prints one.",
+           "The assembly approved ..."),
+    Column("body", pa.string(), False,
+           "Article text only, paragraphs separated by a blank line; no chrome, no dateline.",
+           "The assembly approved ...\n\nThe opposition ..."),
+    Column("authors", STRINGS, False, "People who wrote it; empty if only the outlet is named.",
+           '["Ayesha Khan"]'),
+    Column("published_at", UTC_US, False, "Publication instant in UTC (microseconds).",
+           "2026-11-20T04:15:00Z"),
+    Column("published_offset", pa.string(), True,
+           "UTC offset the page printed (or the source's zone gave), as +HH:MM.", "+05:00"),
+    Column("modified_at", UTC_US, True, "Last modification instant in UTC, if printed.",
+           "2026-11-20T06:00:00Z"),
+    Column("language", pa.string(), True, "ISO 639-1 language of the body.", "en"),
+    Column("section", pa.string(), True, "Section or category.", "Business"),
+    Column("tags", STRINGS, False, "Keywords/tags; empty list if none.", '["budget", "economy"]'),
+    Column("dateline", pa.string(), True, "Dateline place taken off the body's start.",
+           "ISLAMABAD"),
+    Column("image_url", pa.string(), True, "Lead image URL.", "https://example.pk/img/1.jpg"),
+    Column("word_count", pa.int32(), False, "Words in body (whitespace split).", "412"),
+    Column("content_hash", pa.string(), False, "SHA-256 hex of the normalised body.",
+           "9b74c9897bac770ffc029102a200c5de..."),
+    Column("country", pa.string(), True, "ISO 3166-1 alpha-2 of the outlet.", "PK"),
+    Column("region", pa.string(), True, "Region of the outlet.", "South Asia"),
+    Column("paywalled", pa.bool_(), True, "True if the page says it is not free to read.", "false"),
+    Column("extractor_version", pa.string(), False, "Version of the extractor that made the row.",
+           "1"),
+    Column("provenance", pa.map_(pa.string(), pa.string()), True,
+           "Which method produced each field (jsonld, opengraph, meta, ...).",
+           '{"title": "jsonld"}'),
+    Column("crawled_at", UTC_US, False, "When the page was fetched (UTC).", "2026-11-21T00:10:00Z"),
+    Column("run_id", pa.string(), False, "Airflow run id (or CLI run id) that wrote the row.",
+           "scheduled__2026-11-20T00:00:00+00:00"),
+]
+
+QUARANTINE_COLUMNS: list[Column] = [
+    Column("source", pa.string(), False, "Source id.", "indus-chronicle"),
+    Column("url", pa.string(), True, "URL of the bad row, if known.", "https://example.pk/x"),
+    Column("reason", pa.string(), False, "Why the row was refused.", "missing title"),
+    Column("stage", pa.string(), False, "Where it was refused: extract, normalize, validate.",
+           "validate"),
+    Column("record", pa.string(), False, "The offending record as JSON.", '{"url": ...}'),
+    Column("quarantine_id", pa.string(), False, "Hash of source, url, reason and record.",
+           "5d41402abc4b2a76"),
+    Column("run_id", pa.string(), False, "Run that refused it.", "manual__2026-11-21"),
+    Column("quarantined_at", UTC_US, False, "When it was refused (UTC).", "2026-11-21T00:12:00Z"),
+]
+
+PARTITION_COLUMNS: list[Column] = [
+    Column("date", pa.date32(), False, "UTC publication date (Hive partition).", "2026-11-20"),
+    Column("source", pa.string(), False, "Source id (Hive partition).", "indus-chronicle"),
+]
+
+
+def arrow_schema(columns: list[Column], *, with_metadata: bool = True) -> pa.Schema:
+    """Arrow schema of a table's file columns, with the schema version in its metadata."""
+    meta = {METADATA_KEY: str(SCHEMA_VERSION).encode()} if with_metadata else None
+    return pa.schema([c.field() for c in columns], metadata=meta)
+
+
+def file_columns(columns: list[Column]) -> list[Column]:
+    """Columns stored inside files: everything but the partition columns."""
+    partition_names = {c.name for c in PARTITION_COLUMNS}
+    return [c for c in columns if c.name not in partition_names]
+
+
+ARTICLES_SCHEMA = arrow_schema(file_columns(ARTICLE_COLUMNS))
+QUARANTINE_SCHEMA = arrow_schema(file_columns(QUARANTINE_COLUMNS))
+PARTITIONING = ds.partitioning(
+    pa.schema([c.field() for c in PARTITION_COLUMNS]), flavor="hive"
+)
+ARTICLE_FIELD_NAMES = [c.name for c in ARTICLE_COLUMNS]
