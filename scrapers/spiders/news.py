@@ -131,8 +131,9 @@ class NewsSpider(Spider):
         kind = response.meta["kind"]
         stats = self.crawler.stats
         parser = {"feed": parse_feed, "sitemap": parse_sitemap, "listing": parse_listing}[kind]
+        kwargs = {"since": self.window_start - timedelta(days=1)} if kind == "sitemap" else {}
         try:
-            links: DocumentLinks = parser(response.body, response.url, self.source)
+            links: DocumentLinks = parser(response.body, response.url, self.source, **kwargs)
         except Exception as exc:  # malformed, unsafe or oversized documents are counted, not fatal
             reason = type(exc).__name__
             stats.inc_value(f"newsflow/documents/refused/{reason}")
