@@ -198,7 +198,11 @@ class NewsSpider(Spider):
         if not is_candidate_in_window(candidate, self.window_start, self.window_end):
             stats.inc_value("newsflow/candidates/outside_window")
             return None
-        key = canonicalize_url(candidate.url)
+        try:
+            key = canonicalize_url(candidate.url)
+        except ValueError:
+            stats.inc_value("newsflow/candidates/bad_url")
+            return None
         if key in self.seen_articles:
             stats.inc_value("newsflow/candidates/duplicate")
             return None

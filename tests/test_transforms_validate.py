@@ -1,0 +1,98 @@
+"""Tests for split_valid."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from transforms.normalize import normalize_articles
+from transforms.schema import QUARANTINE_COLUMNS
+from transforms.validate import split_valid
+
+NOW = pd.Timestamp("2026-11-21T12:00:00Z")
+BODY = "The assembly approved the budget on Friday after a long debate."
+
+
+def make_record(**overrides: Any) -> dict[str, Any]:
+    """A good staged record, with overrides."""
+    record: dict[str, Any] = {
+        "url": "https://dawn.com/news/1", "title": "Budget passes", "body": BODY,
+        "authors": ["Ayesha Khan"], "published_at": "2026-11-21T02:30:00+05:00",
+        "extractor_version": "1", "is_article": True, "source": "dawn",
+        "crawled_at": "2026-11-21T03:00:00Z",
+    }
+    record.update(overrides)
+    return record
+
+
+def split(*records: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise and split records."""
+    return split_valid(normalize_articles(pd.DataFrame(list(records)), "run-1"), now=NOW)
+
+
+def test_good_row_is_valid() -> None:
+    """A complete record passes with the article columns plus date."""
+    valid, quarantine = split(make_record())
+    assert len(valid) == 1 and quarantine.empty
+    assert "date" in valid and "_record" not in valid
+
+
+def test_bad_rows_are_quarantined_with_reasons() -> None:
+    """Each kind of bad row is quarantined with a readable reason; none is dropped."""
+    records = [
+        make_record(url="https://dawn.com/news/2", title=None),
+        make_record(url="https://dawn.com/news/3", published_at=None),
+        make_record(url="https://dawn.com/news/4", body=""),
+        make_record(url="https://dawn.com/news/5", published_at="not a date"),
+        make_record(url="https://dawn.com/news/6", body="Too short."),
+        make_record(url="https://dawn.com/news/7", published_at="2027-01-01T00:00:00Z"),
+        make_record(url="https://dawn.com/news/8", is_article=False),
+        make_record(url="https://dawn.com/news/9", source="../etc"),
+        make_record(url="https://dawn.com/news/10", title=42),
+        make_record(url="https://dawn.com/news/11", crawled_at=None),
+        make_record(url="https://dawn.com/news/12", published_at="1970-01-01T00:00:00Z"),
+        make_record(url="https://dawn.com/news/13", title=None, body=None),
+    ]
+    valid, quarantine = split(make_record(), *records)
+    assert len(valid) == 1 and len(quarantine) == len(records)
+    reasons = dict(zip(quarantine["url"], quarantine["reason"], strict=True))
+    expected = {2: "missing title", 3: "missing published_at", 4: "missing body",
+                5: "unparseable published_at", 6: "body too short", 7: "in the future",
+                8: "not an article", 9: "invalid source id", 10: "title is int",
+                11: "missing crawled_at", 12: "before 1990"}
+    for number, words in expected.items():
+        assert words in reasons[f"https://dawn.com/news/{number}"]
+    assert reasons["https://dawn.com/news/13"] == "missing title; missing body"
+    assert list(quarantine.columns) == [c.name for c in QUARANTINE_COLUMNS] + ["date"]
+    by_url = quarantine.set_index("url")
+    assert by_url.loc["https://dawn.com/news/9", "source"] == "_invalid"
+    assert by_url.loc["https://dawn.com/news/8", "stage"] == "extract"
+    assert by_url.loc["https://dawn.com/news/5", "stage"] == "normalize"
+    assert by_url.loc["https://dawn.com/news/2", "stage"] == "validate"
+    original = json.loads(by_url.loc["https://dawn.com/news/2", "record"])
+    assert original["title"] is None and original["body"] == BODY
+    assert quarantine["quarantine_id"].is_unique
+    assert (quarantine["run_id"] == "run-1").all()
+    assert str(quarantine["quarantined_at"].dtype) == "datetime64[us, UTC]"
+
+
+def test_quarantine_id_is_deterministic() -> None:
+    """The same bad record gives the same quarantine id."""
+    first = split(make_record(title=None))[1]
+    second = split(make_record(title=None))[1]
+    assert first["quarantine_id"].tolist() == second["quarantine_id"].tolist()
+
+
+def test_empty_input() -> None:
+    """Empty in, empty out."""
+    valid, quarantine = split_valid(normalize_articles(pd.DataFrame(), "r"), now=NOW)
+    assert valid.empty and quarantine.empty
+
+
+def test_date_only_record_is_quarantined_with_clear_reason() -> None:
+    """A page that printed only a date (no instant) is refused, saying so."""
+    _, quarantine = split(make_record(published_at=None, published_date="2026-11-20"))
+    assert quarantine.loc[0, "reason"] == (
+        "missing published_at (only the date 2026-11-20 was printed)")
