@@ -8,7 +8,7 @@ htmldate, trafilatura, selector, url, text.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,8 +29,10 @@ class Extracted:
     body: str | None = None
     authors: list[str] = field(default_factory=list)
     byline_is_outlet: bool = False
+    byline_outlet: str | None = None  # the outlet's name when the byline names only the outlet
     published_at: datetime | None = None
     published_offset: str | None = None
+    published_date: date | None = None  # day as printed; set even when no offset is known
     modified_at: datetime | None = None
     language: str | None = None
     section: str | None = None
@@ -44,7 +46,7 @@ class Extracted:
     def to_record(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO 8601 with offset)."""
         data = asdict(self)
-        for key in ("published_at", "modified_at"):
+        for key in ("published_at", "modified_at", "published_date"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         return data

@@ -1,0 +1,5 @@
+"""Bundled demo news sites: the generator (:mod:`.build_sites`) and the server (:mod:`.server`).
+
+The sites are invented regional outlets served from ``data/demo_sites/www`` on 127.0.0.1, so the
+demo and the end-to-end tests run without internet access.
+"""

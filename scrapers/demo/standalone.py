@@ -1,0 +1,435 @@
+"""`make airflow`: the demo sites plus a local Airflow (UI, scheduler, dag-processor, triggerer).
+
+Everything binds to 127.0.0.1 and runs as ONE process group, so Ctrl-C / SIGTERM stops it all.
+Airflow uses the project's SQLite database under ``$AIRFLOW_HOME`` with the LocalExecutor and the
+simple auth manager; the ``admin`` password comes from ``NEWSFLOW_ADMIN_PASSWORD`` or from
+``$AIRFLOW_HOME/admin-password`` (created with a random secret, mode 0600, on first run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import queue
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_REGISTRY = PROJECT_ROOT / "data" / "demo_sites" / "sources.yaml"
+LAKE_WRITER_POOL = "newsflow_lake_writer"
+HOST = "127.0.0.1"
+ADMIN_USER = "admin"
+PASSWORD_ENV = "NEWSFLOW_ADMIN_PASSWORD"
+PASSWORD_FILE = "admin-password"
+AUTH_PASSWORDS_FILE = "simple_auth_manager_passwords.json"
+SIMPLE_AUTH_MANAGER = (
+    "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
+)
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def airflow_bin() -> str:
+    """The ``airflow`` console script next to this interpreter."""
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def free_port() -> int:
+    """A currently free TCP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    """True if nothing listens on 127.0.0.1:port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable by the owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class AdminPassword:
+    """The admin password and where it came from."""
+
+    password: str
+    source: str  # "env" or a file path
+    created: bool  # True only on the run that generated it
+
+
+def resolve_admin_password(airflow_home: Path) -> AdminPassword:
+    """``NEWSFLOW_ADMIN_PASSWORD``, else ``<home>/admin-password`` (generated 0600 if missing)."""
+    if env_value := os.environ.get(PASSWORD_ENV):
+        return AdminPassword(env_value, "env", False)
+    path = airflow_home / PASSWORD_FILE
+    if path.exists():
+        password = path.read_text(encoding="utf-8").strip()
+        if password:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, 0o600)
+            return AdminPassword(password, str(path), False)
+    password = secrets.token_urlsafe(18)
+    write_private(path, password + "\n")
+    return AdminPassword(password, str(path), True)
+
+
+def write_auth_passwords(airflow_home: Path, password: str, user: str = ADMIN_USER) -> Path:
+    """Write the simple auth manager's JSON passwords file (0600) for ``user``; return its path."""
+    path = airflow_home / AUTH_PASSWORDS_FILE
+    write_private(path, json.dumps({user: password}) + "\n")
+    return path
+
+
+def airflow_env(
+    base: Mapping[str, str],
+    *,
+    airflow_home: Path,
+    api_port: int,
+    passwords_file: Path,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Env for every Airflow component: loopback only, SQLite, LocalExecutor, simple auth."""
+    env = dict(base)
+    pythonpath = [str(PROJECT_ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
+    api_url = f"http://{HOST}:{api_port}"
+    env.update({
+        "AIRFLOW_HOME": str(airflow_home),
+        "PYTHONPATH": os.pathsep.join(dict.fromkeys(pythonpath)),
+        "SCRAPY_SETTINGS_MODULE": "scrapers.settings",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__AUTH_MANAGER": SIMPLE_AUTH_MANAGER,
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{api_url}/execution/",
+        "AIRFLOW__API__HOST": HOST,
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__API__BASE_URL": api_url,
+    })
+    env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
+    env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
+    env.update(extra or {})
+    return env
+
+
+def init_airflow_home(env: Mapping[str, str], log: Path | None = None) -> None:
+    """``airflow db migrate`` and the lake-writer pool (size 1); raise with the output on error."""
+    steps = [
+        [airflow_bin(), "db", "migrate"],
+        [airflow_bin(), "pools", "set", LAKE_WRITER_POOL, "1",
+         "Serialises writes to the Parquet lake"],
+    ]
+    for cmd in steps:
+        proc = subprocess.run(cmd, env=dict(env), cwd=PROJECT_ROOT, capture_output=True,
+                              text=True, check=False)
+        if log is not None:
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(f"$ {' '.join(cmd)}\n{proc.stdout}{proc.stderr}\n")
+        if proc.returncode != 0:
+            tail = (proc.stdout + proc.stderr)[-3000:]
+            raise RuntimeError(f"{' '.join(cmd[1:])} failed:\n{tail}")
+
+
+def component_commands(api_port: int) -> dict[str, list[str]]:
+    """The four Airflow 3 components; log servers are skipped (logs are local files)."""
+    bin_ = airflow_bin()
+    return {
+        "api-server": [bin_, "api-server", "--host", HOST, "--port", str(api_port)],
+        "scheduler": [bin_, "scheduler", "--skip-serve-logs"],
+        "dag-processor": [bin_, "dag-processor"],
+        "triggerer": [bin_, "triggerer", "--skip-serve-logs"],
+    }
+
+
+class ProcessGroup:
+    """Processes started as one POSIX process group and stopped together.
+
+    The first process started leads the group (``setpgid(0, 0)``); the others join it. ``stop()``
+    sends SIGTERM to the group, waits, then SIGKILLs the group and every descendant recorded, which
+    also catches Airflow task runners (each in its own group) and their ``scrapy`` subprocesses.
+    Output goes to ``log_dir/<name>.log`` if given, else to stdout prefixed with the name.
+    """
+
+    def __init__(self, env: Mapping[str, str], *, cwd: Path = PROJECT_ROOT,
+                 log_dir: Path | None = None) -> None:
+        self.env = dict(env)
+        self.cwd = cwd
+        self.log_dir = log_dir
+        self.pgid: int | None = None
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self._files: list[IO[bytes]] = []
+        self._threads: list[threading.Thread] = []
+        self._line_hooks: list[Callable[[str, str], None]] = []
+
+    def start(self, name: str, cmd: list[str], env: Mapping[str, str] | None = None
+              ) -> subprocess.Popen[bytes]:
+        """Start ``cmd`` in the group (creating the group if this is the first process)."""
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            out: Any = (self.log_dir / f"{name}.log").open("ab")
+            self._files.append(out)
+        else:
+            out = subprocess.PIPE
+        proc = subprocess.Popen(
+            cmd, env=dict(env or self.env), cwd=self.cwd, stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, process_group=self.pgid or 0,
+        )
+        if self.pgid is None:
+            self.pgid = proc.pid
+        self.procs[name] = proc
+        if proc.stdout is not None:
+            thread = threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return proc
+
+    def on_line(self, hook: Callable[[str, str], None]) -> None:
+        """Call ``hook(name, line)`` for every output line (only when not logging to files)."""
+        self._line_hooks.append(hook)
+
+    def _pump(self, name: str, stream: IO[bytes]) -> None:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip()
+            for hook in list(self._line_hooks):
+                hook(name, line)
+            print(f"{name:<13}| {line}", flush=True)
+
+    def dead(self) -> dict[str, int]:
+        """Components that have exited, with their exit codes."""
+        return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+
+    def tree(self) -> list[Any]:
+        """psutil.Process objects of every started process and all their descendants."""
+        import psutil
+
+        found: dict[int, psutil.Process] = {}
+        for proc in self.procs.values():
+            with contextlib.suppress(psutil.Error):
+                top = psutil.Process(proc.pid)
+                found[top.pid] = top
+                for child in top.children(recursive=True):
+                    found[child.pid] = child
+        return list(found.values())
+
+    def group_members(self, procs: Iterable[Any] | None = None) -> list[Any]:
+        """The processes of ``tree()`` (or ``procs``) whose process group is ours."""
+        members = []
+        for proc in self.tree() if procs is None else procs:
+            with contextlib.suppress(OSError):
+                if self.pgid is not None and os.getpgid(proc.pid) == self.pgid:
+                    members.append(proc)
+        return members
+
+    def _signal_group(self, sig: int) -> None:
+        if self.pgid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pgid, sig)
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM the group, wait up to ``grace`` s, then SIGKILL the group and leftovers."""
+        import psutil
+
+        if self.pgid is None:
+            return
+        everything = {p.pid: p for p in self.tree()}
+        self._signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            for p in self.tree():  # children forked during shutdown are recorded too
+                everything.setdefault(p.pid, p)
+            if not [p for p in everything.values() if _alive(p)]:
+                break
+            time.sleep(0.2)
+        self._signal_group(signal.SIGKILL)
+        for proc in everything.values():
+            if _alive(proc):
+                with contextlib.suppress(psutil.Error):
+                    proc.kill()
+        psutil.wait_procs(list(everything.values()), timeout=5)
+        for proc in self.procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+        for fh in self._files:
+            fh.close()
+        self._files.clear()
+        self.pgid = None
+
+    def __enter__(self) -> ProcessGroup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _alive(proc: Any) -> bool:
+    """True if ``proc`` (psutil.Process) still runs and is not a zombie."""
+    import psutil
+
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def http_json(url: str, timeout: float = 5.0) -> tuple[int, Any]:
+    """GET ``url``; return (status, parsed JSON or None). Status 0 if nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            body = resp.read()
+            return resp.status, json.loads(body) if body else None
+    except urllib.error.HTTPError as exc:
+        return exc.code, None
+    except (OSError, ValueError):
+        return 0, None
+
+
+def wait_healthy(api_url: str, group: ProcessGroup, timeout: float = 240.0) -> dict[str, Any]:
+    """Wait until the API answers /api/v2/monitor/health with every component healthy."""
+    deadline = time.monotonic() + timeout
+    health: Any = None
+    while time.monotonic() < deadline:
+        if dead := group.dead():
+            raise RuntimeError(f"Airflow component(s) exited during start-up: {dead}")
+        status, health = http_json(f"{api_url}/api/v2/monitor/health")
+        if status == 200 and isinstance(health, dict) and all(
+            (health.get(key) or {}).get("status") == "healthy"
+            for key in ("metadatabase", "scheduler", "dag_processor", "triggerer")
+        ):
+            return health
+        time.sleep(1.0)
+    raise TimeoutError(f"Airflow not healthy after {timeout:.0f}s; last health: {health}")
+
+
+def start_demo_server(group: ProcessGroup, port: int, timeout: float = 60.0) -> str:
+    """Run ``python -m scrapers.demo.server --port N`` in the group; return its base URL."""
+    lines: queue.Queue[str] = queue.Queue()
+    group.on_line(lambda name, line: lines.put(line) if name == "demo-sites" else None)
+    env = {**group.env, "PYTHONPATH": group.env.get("PYTHONPATH", str(PROJECT_ROOT))}
+    group.start("demo-sites", [sys.executable, "-m", "scrapers.demo.server", "--port", str(port)],
+                env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "demo-sites" in group.dead():
+            raise RuntimeError("the demo sites server exited; see its output above")
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line.startswith("NEWSFLOW_DEMO_BASE="):
+            return line.split("=", 1)[1].strip()
+    raise TimeoutError("the demo sites server did not print NEWSFLOW_DEMO_BASE=...")
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_port = int(os.environ.get("NEWSFLOW_AIRFLOW_PORT", "8080"))
+    parser.add_argument("--port", type=int, default=default_port,
+                        help="API server / UI port on 127.0.0.1 (default 8080 or "
+                             "$NEWSFLOW_AIRFLOW_PORT)")
+    parser.add_argument("--demo-port", type=int, default=0,
+                        help="demo sites port (default: any free port)")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="do not serve the demo sites; use NEWSFLOW_REGISTRY as set")
+    args = parser.parse_args(argv)
+
+    airflow_home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / "airflow_home")).resolve()
+    if not port_is_free(args.port):
+        print(f"Port {args.port} on {HOST} is in use; pick another with --port or "
+              "NEWSFLOW_AIRFLOW_PORT.", file=sys.stderr)
+        return 2
+    airflow_home.mkdir(parents=True, exist_ok=True)
+    admin = resolve_admin_password(airflow_home)
+    passwords_file = write_auth_passwords(airflow_home, admin.password)
+    env = airflow_env(os.environ, airflow_home=airflow_home, api_port=args.port,
+                      passwords_file=passwords_file)
+    fresh = not (airflow_home / "airflow.db").exists()
+    if fresh and "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env:
+        print(f"Initialising Airflow in {airflow_home} ...", flush=True)
+        init_airflow_home(env)
+
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    group = ProcessGroup(env)
+    api_url = f"http://{HOST}:{args.port}"
+    try:
+        if not args.no_demo:
+            base = start_demo_server(group, args.demo_port or free_port())
+            group.env.update({"NEWSFLOW_DEMO_BASE": base, "NEWSFLOW_REGISTRY": str(DEMO_REGISTRY)})
+        for name, cmd in component_commands(args.port).items():
+            group.start(name, cmd)
+        print("Waiting for Airflow to become healthy ...", flush=True)
+        wait_healthy(api_url, group)
+        _banner(api_url, admin, group.env)
+        while not (dead := group.dead()):
+            time.sleep(1.0)
+        print(f"Component(s) exited unexpectedly: {dead}; stopping everything.", flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping Airflow and the demo sites ...", flush=True)
+        return 0
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        group.stop()
+        print("Stopped.", flush=True)
+
+
+def _banner(api_url: str, admin: AdminPassword, env: Mapping[str, str]) -> None:
+    """Print the UI address, the login and where the password is."""
+    if admin.source == "env":
+        where = f"password: from ${PASSWORD_ENV}"
+    elif admin.created:
+        where = f"password: {admin.password}   (generated now; stored in {admin.source}, mode 0600)"
+    else:
+        where = f"password: stored in {admin.source}   (cat it; delete it to generate a new one)"
+    lines = [
+        f"Airflow UI:  {api_url}",
+        f"login:       user {ADMIN_USER}",
+        f"             {where}",
+        f"DAGs:        {env.get('AIRFLOW__CORE__DAGS_FOLDER')}  (news_daily starts paused)",
+    ]
+    if base := env.get("NEWSFLOW_DEMO_BASE"):
+        lines.append(f"Demo sites:  {base}  (registry {env.get('NEWSFLOW_REGISTRY')}; "
+                     "articles 2026-11-18..2026-11-24)")
+    lines.append("Stop with Ctrl-C.")
+    width = max(len(line) for line in lines)
+    print("\n" + "=" * width + "\n" + "\n".join(lines) + "\n" + "=" * width + "\n", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,229 @@
+"""Orchestration: one page in, one ``Extracted`` out; never raises."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import tzinfo
+from typing import TYPE_CHECKING
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from scrapers.extract import Extracted
+from scrapers.extract.authors import clean_authors, fold
+from scrapers.extract.body import clean_paragraphs, join_paragraphs, run_trafilatura
+from scrapers.extract.classify import classify
+from scrapers.extract.dateline import split_dateline
+from scrapers.extract.dates import format_offset, parse_date
+from scrapers.extract.encoding import decode_html, looks_binary
+from scrapers.extract.fields import (
+    detect_paywall,
+    first_h1,
+    lang_hint,
+    pick_byline_sources,
+    pick_canonical,
+    pick_image,
+    pick_lead,
+    pick_section,
+    pick_tags,
+    pick_title,
+    site_names,
+    text_of,
+)
+from scrapers.extract.language import detect_language, page_language
+from scrapers.extract.metadata import PageMeta, jsonld_text, read_metadata
+from scrapers.extract.selectors import select_paragraphs, select_texts, select_values
+from scrapers.extract.timestamps import choose, gather, htmldate_candidate, url_candidate
+
+if TYPE_CHECKING:
+    from scrapers.sources import Source
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def unusable(url: str, reason: str) -> Extracted:
+    """The result for a page we cannot read at all."""
+    return Extracted(url=url, is_article=False, provenance={"is_article": f"text:{reason}"})
+
+
+def parse_tree(text: str) -> lxml_html.HtmlElement | None:
+    """Parse HTML leniently; None when there is no document to speak of."""
+    text = _XML_DECL.sub("", text, count=1)
+    if not text.strip():
+        return None
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return None
+    return tree if tree.find("body") is not None else None
+
+
+def extract_article(html: str | bytes, url: str, source: Source | None = None) -> Extracted:
+    """Turn one page into an ``Extracted``; unusable pages get is_article=False and a reason."""
+    if html is None or len(html) == 0:
+        return unusable(url, "empty page")
+    if looks_binary(html):
+        return unusable(url, "binary content")
+    try:
+        tree = parse_tree(decode_html(html))
+        if tree is None:
+            return unusable(url, "no body")
+        return _extract(tree, url, source)
+    except Exception as exc:  # a malformed page must never stop a crawl
+        return unusable(url, f"extraction failed: {type(exc).__name__}")
+
+
+def _set(result: Extracted, name: str, value: object, provenance: str | None) -> None:
+    if value is None or value == [] or value == "":
+        return
+    setattr(result, name, value)
+    if provenance:
+        result.provenance[name] = provenance
+
+
+def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Extracted:
+    overrides = dict(source.extraction) if source else {}
+    source_tz = source.tz if source else None
+    meta = read_metadata(tree)
+    result = Extracted(url=url)
+    sites = site_names(meta, url, source.name if source else None)
+
+    _set(result, "canonical_url", *pick_canonical(meta, tree, url))
+    _set(result, "title", *pick_title(meta, tree, sites))
+    _set(result, "section", *pick_section(meta))
+    _set(result, "tags", *pick_tags(meta))
+    _set(result, "image_url", *pick_image(meta, url))
+    lead, lead_prov, standfirst = pick_lead(meta, tree)
+    _set(result, "lead", lead, lead_prov)
+    _fill_dates(result, meta, tree, url, source_tz, source)
+    _fill_authors(result, meta, tree, sites)
+    _apply_selectors(result, tree, overrides, source_tz)
+
+    work_tree = copy.deepcopy(tree)
+    _fill_body(result, meta, tree, work_tree, url, overrides, standfirst)
+    paywalled, paywall_prov = detect_paywall(meta, tree)
+    _set(result, "paywalled", paywalled, paywall_prov)
+    hint = page_language(lang_hint(meta, tree))
+    result.language = detect_language(result.body or result.title, hint)
+    if result.language:
+        result.provenance["language"] = "text" if result.body else "meta"
+    if result.published_at is None and result.provenance.get("published_at") is None:
+        _fill_fallback_date(result, tree, url, source_tz, source)
+    has_date = result.published_at is not None or "published_date" in result.provenance
+    result.is_article, result.provenance["is_article"] = classify(
+        meta, tree, url, result.body, has_date
+    )
+    if source and source.parser:
+        from scrapers.parsers import apply_parser, load_parser
+
+        apply_parser(load_parser(source.parser, source), tree, result)
+        if result.published_at is not None:
+            result.published_offset = format_offset(result.published_at)
+            result.published_date = result.published_at.date()
+    return result
+
+
+def _fill_dates(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement, url: str,
+                source_tz: tzinfo | None, source: Source | None) -> None:
+    earliest = source.founded if source else None
+    published = choose(gather(meta, tree, source_tz), earliest)
+    if published is not None:
+        _store_published(result, published.parsed, published.provenance)
+    modified = choose(gather(meta, tree, source_tz, modified=True), earliest)
+    if modified is not None and modified.parsed.value.tzinfo is not None:
+        result.modified_at = modified.parsed.value
+        result.provenance["modified_at"] = modified.provenance
+
+
+def _fill_fallback_date(result: Extracted, tree: lxml_html.HtmlElement, url: str,
+                        source_tz: tzinfo | None, source: Source | None) -> None:
+    from scrapers.extract.dates import is_plausible
+
+    earliest = source.founded if source else None
+    for candidate in (url_candidate(url, source_tz),
+                      htmldate_candidate(copy.deepcopy(tree), url, source_tz)):
+        if candidate is not None and is_plausible(candidate.parsed, earliest):
+            _store_published(result, candidate.parsed, candidate.provenance)
+            return
+
+
+def _store_published(result: Extracted, parsed: object, provenance: str) -> None:
+    value = parsed.value  # type: ignore[attr-defined]
+    result.published_date = value.date()
+    result.provenance["published_date"] = provenance
+    if value.tzinfo is not None:
+        result.published_at = value
+        result.published_offset = format_offset(value)
+        result.provenance["published_at"] = provenance
+
+
+def _fill_authors(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
+                  sites: list[str]) -> None:
+    outlet: tuple[str, str] | None = None
+    for bylines, provenance in pick_byline_sources(meta, tree):
+        names, outlet_name = clean_authors(bylines, sites)
+        if names:
+            result.authors = names
+            result.provenance["authors"] = provenance
+            return
+        if outlet_name and outlet is None:
+            outlet = (outlet_name, provenance)
+    if outlet:
+        result.byline_is_outlet = True
+        result.byline_outlet = outlet[0]
+        result.provenance["authors"] = outlet[1]
+
+
+def _apply_selectors(result: Extracted, tree: lxml_html.HtmlElement, overrides: dict[str, str],
+                     source_tz: tzinfo | None) -> None:
+    for name, selector in overrides.items():
+        if name in ("title", "lead", "section", "dateline"):
+            texts = select_texts(tree, selector)
+            _set(result, name, texts[0] if texts else None, "selector")
+        elif name == "authors":
+            names, _outlet = clean_authors(select_texts(tree, selector), [])
+            _set(result, "authors", names, "selector")
+        elif name == "tags":
+            _set(result, "tags", select_texts(tree, selector), "selector")
+        elif name in ("image_url", "canonical_url"):
+            values = select_values(tree, selector)
+            _set(result, name, values[0] if values else None, "selector")
+        elif name in ("published", "published_at", "modified", "modified_at"):
+            for value in select_values(tree, selector):
+                parsed = parse_date(value, source_tz)
+                if parsed is None:
+                    continue
+                if name.startswith("published"):
+                    _store_published(result, parsed, "selector")
+                elif parsed.value.tzinfo is not None:
+                    _set(result, "modified_at", parsed.value, "selector")
+                break
+
+
+def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
+               work_tree: lxml_html.HtmlElement, url: str, overrides: dict[str, str],
+               standfirst: lxml_html.HtmlElement | None) -> None:
+    if "body" in overrides:
+        paragraphs, provenance = select_paragraphs(tree, overrides["body"]), "selector"
+    else:
+        paragraphs, provenance = run_trafilatura(work_tree, url), "trafilatura"
+    article_body = jsonld_text(meta.article.get("articleBody")) if meta.article else None
+    if article_body and len(article_body) > 1.5 * sum(len(p) for p in paragraphs) + 200:
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", article_body) if p.strip()]
+        provenance = "jsonld"
+    h1 = first_h1(tree)
+    paragraphs = clean_paragraphs(paragraphs, result.title, result.authors, (h1,) if h1 else ())
+    if paragraphs and "dateline" not in result.provenance:
+        place, rest = split_dateline(paragraphs[0])
+        if place:
+            result.dateline = place
+            result.provenance["dateline"] = "text"
+            paragraphs[0] = rest
+    if standfirst is not None and paragraphs:
+        lead = text_of(standfirst)
+        if fold(lead) not in fold(" ".join(paragraphs[:2])):
+            paragraphs.insert(0, lead)
+    if paragraphs:
+        result.body = join_paragraphs(paragraphs)
+        result.provenance["body"] = provenance

@@ -1,0 +1,104 @@
+"""Bylines into author names: strip prefixes, split, drop noise, keep agencies, spot the outlet."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+AGENCIES = {
+    "afp", "agence france-presse", "agence france presse", "reuters", "ap", "associated press",
+    "the associated press", "pti", "press trust of india", "ians", "app",
+    "associated press of pakistan", "unb", "united news of bangladesh", "ani",
+    "asian news international",
+    "bss", "bangladesh sangbad sangstha", "rss", "rastriya samachar samiti", "xinhua", "dpa",
+    "anadolu", "anadolu agency", "bloomberg", "efe", "kyodo", "nni", "ppi", "uni",
+}
+_DROP_SEGMENT = re.compile(
+    r"\b(?:edited|editing|compiled|produced|illustrat(?:ed|ion)s?|photo(?:graph)?s?|graphics?"
+    r"|fact[- ]checked|reviewed|translated|designed|video)\s+by\b.*",
+    re.I,
+)
+_PREFIX = re.compile(
+    r"^\s*(?:(?:additional\s+)?reporting\s+by|(?:written|reported|posted|published|story)\s+by|"
+    r"by(?:line)?|from|author|authors|words)\s*[:\-–—]?\s+",
+    re.I,
+)
+_NOISE = re.compile(
+    r"^(?:(?:our|special|staff|senior|own|city|sports|business|political|diplomatic|chief)\s+)*"
+    r"(?:staff\s+reporter|reporter|correspondents?|desk|news\s+desk|web\s+desk|online\s+desk|"
+    r"digital\s+desk|bureau|staff|agencies|agency|news\s+agencies|monitoring\s+desk|editor|"
+    r"admin|administrator|guest|contributor|news\s+service|wire\s+services?|team)$",
+    re.I,
+)
+_SPLIT = re.compile(
+    r"\s*(?:,|;|\||&|\band\b|\bund\b|\bwith\b|\s\+\s|\bऔर\b|\bএবং\b|\bاور\b)\s*", re.I
+)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_DATEISH = re.compile(
+    r"\d{1,4}[:/.\-]\d{1,2}|\b(?:19|20)\d{2}\b|\b(?:updated|published|posted|ago|min read)\b", re.I
+)
+_CREDIT = re.compile(r"^(?:images?|photos?|pictures?|credits?|source|getty|video)\b\s*:?", re.I)
+
+
+def fold(text: str) -> str:
+    """Case- and space-insensitive form for comparisons."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def is_agency(name: str) -> bool:
+    """True for a news-agency byline (AFP, Reuters, PTI, APP, UNB ...)."""
+    return fold(name) in AGENCIES
+
+
+def _split_byline(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)
+    text = _URL.sub(" ", _EMAIL.sub(" ", text))
+    text = _HANDLE.sub(" ", text)
+    text = re.sub(r"\s+", " ", text).strip(" \t\n-–—|:·•")
+    text = _DROP_SEGMENT.sub("", text)
+    parts: list[str] = []
+    for piece in _SPLIT.split(text):
+        piece = _PREFIX.sub("", piece.strip(" -–—|:·•()[]\"'")).strip(" -–—|:·•()[]\"'.")
+        piece = _PREFIX.sub("", piece).strip()
+        if piece:
+            parts.append(piece)
+    return parts
+
+
+def _is_name(part: str) -> bool:
+    if _CREDIT.match(part) or _NOISE.match(part) or _DATEISH.search(part):
+        return False
+    words = part.split()
+    if not words or len(words) > 6 or len(part) > 60:
+        return False
+    return any(ch.isalpha() for ch in part)
+
+
+def clean_authors(
+    bylines: Iterable[str], outlet_names: Iterable[str] = ()
+) -> tuple[list[str], str | None]:
+    """Names from raw bylines, and the outlet's name when the byline is only the outlet itself."""
+    outlets = {fold(n) for n in outlet_names if n}
+    outlets |= {o.removeprefix("the ") for o in outlets}
+    names: list[str] = []
+    seen: set[str] = set()
+    outlet_hit: str | None = None
+    for byline in bylines:
+        if not byline or not isinstance(byline, str):
+            continue
+        for part in _split_byline(byline):
+            key = fold(part)
+            if not key or key in seen:
+                continue
+            if key in outlets or key.removeprefix("the ") in outlets:
+                outlet_hit = outlet_hit or part
+                continue
+            if not is_agency(part) and not _is_name(part):
+                continue
+            seen.add(key)
+            names.append(part)
+    return names, (outlet_hit if not names else None)

@@ -1,0 +1,242 @@
+"""Date parsing: ISO 8601 and printed dates (native digits and month names), with time-zone rules.
+
+A printed offset is kept as printed.  A date without one takes the source's time zone; with no
+source it stays naive and callers keep only the calendar day.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+EARLIEST = date(1990, 1, 1)
+
+# Arabic-Indic, Extended Arabic-Indic (Urdu/Persian), Bengali, Devanagari digits -> ASCII.
+_DIGITS = str.maketrans(
+    "٠١٢٣٤٥٦٧٨٩" "۰۱۲۳۴۵۶۷۸۹" "০১২৩৪৫৬৭৮৯" "०१२३४५६७८९",
+    "0123456789" * 4,
+)
+
+_MONTH_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("january", "jan", "जनवरी", "জানুয়ারি", "জানুয়ারী", "জানুয়ারি", "جنوری"),
+    2: ("february", "feb", "फ़रवरी", "फरवरी", "फेब्रुअरी", "ফেব্রুয়ারি", "ফেব্রুয়ারী", "ফেব্রুয়ারি", "فروری"),
+    3: ("march", "mar", "मार्च", "মার্চ", "مارچ"),
+    4: ("april", "apr", "अप्रैल", "अप्रिल", "এপ্রিল", "اپریل"),
+    5: ("may", "मई", "मे", "মে", "مئی"),
+    6: ("june", "jun", "जून", "जुन", "জুন", "جون"),
+    7: ("july", "jul", "जुलाई", "জুলাই", "جولائی"),
+    8: ("august", "aug", "अगस्त", "अगस्ट", "আগস্ট", "আগষ্ট", "اگست"),
+    9: ("september", "sept", "sep", "सितंबर", "सितम्बर", "सेप्टेम्बर", "সেপ্টেম্বর", "ستمبر"),
+    10: ("october", "oct", "अक्टूबर", "अक्तूबर", "अक्टोबर", "অক্টোবর", "اکتوبر"),
+    11: ("november", "nov", "नवंबर", "नवम्बर", "नोभेम्बर", "নভেম্বর", "نومبر"),
+    12: ("december", "dec", "दिसंबर", "दिसम्बर", "डिसेम्बर", "ডিসেম্বর", "دسمبر"),
+}
+_MONTH_LOOKUP = {word: num for num, words in _MONTH_WORDS.items() for word in words}
+_MONTH_RE = re.compile(
+    r"(?<![\w])("
+    + "|".join(sorted((re.escape(w) for w in _MONTH_LOOKUP), key=len, reverse=True))
+    + r")\.?(?![^\W\d_])",
+    re.I,
+)
+
+# Zone abbreviations printed by South Asian and international outlets.
+_ZONE_ABBR = {
+    "utc": 0, "gmt": 0, "z": 0, "ist": 330, "pkt": 300, "pst_pk": 300, "npt": 345,
+    "bdt": 360, "btt": 360, "lkt": 330, "slst": 330, "aft": 270, "mvt": 300,
+    "est": -300, "edt": -240, "cst": -360, "cdt": -300, "pdt": -420, "cet": 60, "cest": 120,
+    "bst": 60, "aest": 600, "aedt": 660,
+}
+_ZONE_RE = re.compile(r"\b(" + "|".join(k for k in _ZONE_ABBR if "_" not in k) + r")\b", re.I)
+
+_ISO_RE = re.compile(
+    r"(\d{4})-?(\d{2})-?(\d{2})"
+    r"(?:[T ](\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(Z|[+-]\d{2}(?::?\d{2})?)?(?!\d)"
+)
+_NUMERIC_RE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
+_ORD = r"(?:st|nd|rd|th)?"
+_GAP = r"[\s,.\-]*"
+_DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}{_GAP}\x01(\d+)\x01{_GAP}(\d{{4}})")
+_MONTH_DAY_YEAR = re.compile(rf"\x01(\d+)\x01{_GAP}(\d{{1,2}}){_ORD}(?!\d){_GAP}(\d{{4}})")
+_YEAR_MONTH_DAY = re.compile(r"(\d{4})[\s,.\-]*\x01(\d+)\x01[\s,.\-]*(\d{1,2})(?!\d)")
+_TIME_RE = re.compile(
+    r"(?<!\d)(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*(a\.?\s?m\.?|p\.?\s?m\.?|पूर्वाह्न|अपराह्न)?", re.I
+)
+_OFFSET_RE = re.compile(r"(?:gmt|utc)?\s*([+-])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)", re.I)
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A parsed date: ``value`` is aware when an offset was printed or a zone was known."""
+
+    value: datetime
+    has_time: bool
+    printed_offset: bool
+
+    @property
+    def day(self) -> date:
+        """The calendar day as printed."""
+        return self.value.date()
+
+
+def normalize_digits(text: str) -> str:
+    """Replace Arabic-Indic, Urdu, Bengali and Devanagari digits with ASCII digits."""
+    return text.translate(_DIGITS)
+
+
+def _offset_tz(sign: str, hours: str, minutes: str | None) -> timezone | None:
+    delta = timedelta(hours=int(hours), minutes=int(minutes or 0))
+    if delta > timedelta(hours=14):
+        return None
+    return timezone(-delta if sign == "-" else delta)
+
+
+def _zone_from_abbr(text: str, source_tz: tzinfo | None) -> timezone | None:
+    match = _ZONE_RE.search(text)
+    if not match:
+        return None
+    abbr = match.group(1).lower()
+    if abbr == "bst" and isinstance(source_tz, ZoneInfo) and source_tz.key == "Asia/Dhaka":
+        return timezone(timedelta(hours=6))
+    if abbr == "pst" and isinstance(source_tz, ZoneInfo) and source_tz.key == "Asia/Karachi":
+        return timezone(timedelta(hours=5))
+    return timezone(timedelta(minutes=_ZONE_ABBR[abbr]))
+
+
+def _parse_iso(text: str) -> ParsedDate | None:
+    match = _ISO_RE.search(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, off = match.groups()
+    try:
+        value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                         int(second or 0))
+    except ValueError:
+        return None
+    tz = None
+    if off:
+        if off.upper() == "Z":
+            tz = UTC
+        else:
+            digits = off[1:].replace(":", "")
+            tz = _offset_tz(off[0], digits[:2], digits[2:4] or None)
+    if tz is not None and hour is not None:
+        return ParsedDate(value.replace(tzinfo=tz), True, True)
+    return ParsedDate(value, hour is not None, False)
+
+
+def _find_day(text: str) -> tuple[date, int] | None:
+    """The first printed calendar day and where it ends."""
+    marked = _MONTH_RE.sub(lambda m: f"\x01{_MONTH_LOOKUP[m.group(1).lower()]}\x01", text)
+    for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy"),
+                           (_YEAR_MONTH_DAY, "ymd")):
+        match = pattern.search(marked)
+        if match:
+            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+            try:
+                found = date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                continue
+            return found, len(marked[: match.end()].replace("\x01", ""))
+    match = _NUMERIC_RE.search(text)
+    if match:
+        first, second, year = (int(g) for g in match.groups())
+        day_, month = (first, second) if second <= 12 else (second, first)
+        try:
+            return date(year, month, day_), match.end()
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_printed(text: str, source_tz: tzinfo | None) -> ParsedDate | None:
+    found = _find_day(text)
+    if not found:
+        return None
+    day, end = found
+    rest = text[end:] if _TIME_RE.search(text[end:]) else text
+    hour = minute = second = 0
+    time_match = _TIME_RE.search(rest)
+    has_time = False
+    if time_match:
+        hour, minute = int(time_match.group(1)), int(time_match.group(2))
+        second = int(time_match.group(3) or 0)
+        meridiem = (time_match.group(4) or "").lower().replace(".", "").replace(" ", "")
+        if meridiem in ("pm", "अपराह्न") and hour < 12:
+            hour += 12
+        elif meridiem in ("am", "पूर्वाह्न") and hour == 12:
+            hour = 0
+        has_time = hour < 24 and minute < 60 and second < 60
+        if not has_time:
+            hour = minute = second = 0
+        rest = rest[time_match.end():]
+    value = datetime(day.year, day.month, day.day, hour, minute, second)
+    if not has_time:
+        return ParsedDate(value, False, False)
+    tz: tzinfo | None = None
+    offset = _OFFSET_RE.match(rest.strip()) or re.search(r"(?:gmt|utc)\s*([+-])(\d{1,2}):?(\d{2})?",
+                                                          rest, re.I)
+    if offset:
+        tz = _offset_tz(offset.group(1), offset.group(2), offset.group(3))
+    if tz is None:
+        tz = _zone_from_abbr(rest, source_tz)
+    if tz is not None:
+        return ParsedDate(value.replace(tzinfo=tz), True, True)
+    return ParsedDate(value, True, False)
+
+
+def parse_date(text: str | None, source_tz: tzinfo | None = None) -> ParsedDate | None:
+    """Parse an ISO 8601 or printed date; no printed offset means ``source_tz`` (if given)."""
+    if not text or not isinstance(text, str):
+        return None
+    text = normalize_digits(" ".join(text.split()))[:200]
+    parsed = _parse_iso(text) if re.search(r"\d{4}-?\d{2}-?\d{2}", text) else None
+    if parsed is None:
+        parsed = _parse_printed(text, source_tz)
+    if parsed is None:
+        return None
+    if parsed.value.tzinfo is None and source_tz is not None:
+        localized = parsed.value.replace(tzinfo=source_tz)
+        fixed = timezone(localized.utcoffset() or timedelta(0))
+        return ParsedDate(parsed.value.replace(tzinfo=fixed), parsed.has_time, False)
+    return parsed
+
+
+def is_plausible(parsed: ParsedDate, earliest: date | None = None,
+                 now: datetime | None = None) -> bool:
+    """False for dates in the future (> now + 1 day) or before ``earliest`` (default 1990)."""
+    now = now or datetime.now(UTC)
+    floor = max(earliest or EARLIEST, EARLIEST)
+    if parsed.day < floor:
+        return False
+    value = parsed.value
+    if value.tzinfo is None:
+        return value.date() <= (now + timedelta(days=1)).date()
+    return value <= now + timedelta(days=1)
+
+
+def format_offset(value: datetime) -> str | None:
+    """'+HH:MM' for an aware datetime."""
+    offset = value.utcoffset()
+    if offset is None:
+        return None
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def date_from_url(url: str) -> ParsedDate | None:
+    """A /YYYY/MM/DD/ or YYYY-MM-DD date in the URL path, day only."""
+    match = re.search(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)", url)
+    if not match:
+        match = re.search(r"/((?:19|20)\d{2})(\d{2})(\d{2})/", url)
+    if not match:
+        return None
+    try:
+        value = datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return ParsedDate(value, False, False)

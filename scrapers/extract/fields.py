@@ -1,0 +1,230 @@
+"""Smaller fields from metadata and markup: title, lead, bylines, section, tags, image, URLs."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import html as lxml_html
+
+from scrapers.extract.authors import fold
+from scrapers.extract.body import is_chrome
+from scrapers.extract.metadata import PageMeta, jsonld_names, jsonld_text
+from scrapers.extract.title import site_names_from_host, strip_by_separator_match, strip_site_suffix
+
+_STANDFIRST_XPATH = (
+    "//*[self::p or self::h2 or self::div or self::span]"
+    "[contains(@class,'standfirst') or contains(@class,'summary') or contains(@class,'excerpt')"
+    " or contains(@class,'dek') or contains(@class,'subheadline')"
+    " or contains(@class,'sub-headline')"
+    " or contains(@class,'subtitle') or contains(@class,'strapline') or contains(@class,'intro')"
+    " or contains(@class,'lede') or contains(@class,'article-lead')"
+    " or contains(@class,'story-lead')"
+    " or @itemprop='description' or @itemprop='abstract']"
+)
+_BYLINE_XPATH = (
+    "//*[@rel='author' or contains(@class,'byline') or contains(@class,'author-name')"
+    " or contains(@class,'author_name') or contains(@class,'authorName')"
+    " or contains(@class,'article-author') or contains(@class,'story-author')]"
+    "[not(ancestor::aside or ancestor::footer or ancestor::nav)]"
+)
+_PAYWALL_XPATH = (
+    "//*[contains(@class,'paywall') or contains(@id,'paywall') or contains(@class,'premium-lock')"
+    " or contains(@class,'subscriber-only') or contains(@class,'meteredContent')]"
+)
+
+
+def text_of(el: lxml_html.HtmlElement) -> str:
+    """Whitespace-folded visible text of an element."""
+    return " ".join(el.text_content().replace("\xa0", " ").split())
+
+
+def site_names(meta: PageMeta, url: str, source_name: str | None) -> list[str]:
+    """Names the site goes by: og:site_name, JSON-LD publisher, registry name, host."""
+    names = [meta.og.get("site_name") or "", source_name or ""]
+    names += meta.all_meta("application-name", "apple-mobile-web-app-title", "twitter:site")
+    for obj in ([meta.article] if meta.article else []) + meta.jsonld:
+        publisher = obj.get("publisher") if isinstance(obj, dict) else None
+        names += jsonld_names(publisher) if publisher else []
+        if "organization" in str(obj.get("@type", "")).lower() or "newsmediaorganization" in str(
+            obj.get("@type", "")
+        ).lower():
+            names += jsonld_names(obj)
+    names = [n.lstrip("@") for n in names if n]
+    return names + site_names_from_host(urlsplit(url).hostname or "")
+
+
+def first_h1(tree: lxml_html.HtmlElement) -> str | None:
+    """Text of the most plausible h1 (inside article/main first)."""
+    for path in ("//article//h1", "//main//h1", "//h1"):
+        for el in tree.xpath(path)[:3]:
+            text = text_of(el)
+            if 3 <= len(text) <= 400:
+                return text
+    return None
+
+
+def pick_title(meta: PageMeta, tree: lxml_html.HtmlElement, sites: list[str]
+               ) -> tuple[str | None, str | None]:
+    """(title, provenance): JSON-LD headline, og:title, twitter:title, h1, <title>, cleaned."""
+    h1 = first_h1(tree)
+    candidates: list[tuple[str | None, str]] = [
+        (jsonld_text(meta.article.get("headline")) if meta.article else None, "jsonld"),
+        (meta.og.get("title"), "opengraph"),
+        (meta.first_meta("twitter:title"), "meta"),
+        (next(iter(meta.microdata.get("headline", [])), None), "microdata"),
+        (h1, "text"),
+        (tree.findtext(".//title"), "meta"),
+    ]
+    for value, provenance in candidates:
+        if value and value.strip():
+            cleaned = strip_site_suffix(html_lib.unescape(value), sites)
+            cleaned = strip_by_separator_match(cleaned, h1)
+            return cleaned, provenance
+    return None, None
+
+
+def pick_byline_sources(meta: PageMeta, tree: lxml_html.HtmlElement
+                        ) -> list[tuple[list[str], str]]:
+    """Raw byline strings per source, best first."""
+    sources: list[tuple[list[str], str]] = []
+    if meta.article and meta.article.get("author"):
+        sources.append((jsonld_names(meta.article.get("author")), "jsonld"))
+    if meta.article and meta.article.get("creator"):
+        sources.append((jsonld_names(meta.article.get("creator")), "jsonld"))
+    names = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
+             "dcterms.creator", "byl", "citation_author")
+    metas = [v for v in (meta.first_meta(n) for n in names)
+             if v and not v.startswith(("http://", "https://", "/"))]
+    sources.append((metas, "meta"))
+    sources.append((meta.microdata.get("author", []) + meta.microdata.get("creator", []),
+                    "microdata"))
+    bylines = [text_of(el) for el in tree.xpath(_BYLINE_XPATH)[:4]]
+    sources.append(([b for b in bylines if 2 < len(b) < 120], "text"))
+    return sources
+
+
+def _near_headline(el: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None) -> bool:
+    """True when ``el`` shares a close ancestor (three levels up) with the headline."""
+    if h1 is None:
+        return False
+    ancestors = [a for _, a in zip(range(3), h1.iterancestors(), strict=False)]
+    return any(a in ancestors for _, a in zip(range(3), el.iterancestors(), strict=False))
+
+
+def _overlaps(text: str, other: str | None) -> bool:
+    """True when most words of the shorter text occur in the longer one."""
+    if not other:
+        return False
+    a, b = set(fold(text).split()), set(fold(other).split())
+    return bool(a and b) and len(a & b) >= 0.6 * min(len(a), len(b))
+
+
+def pick_lead(meta: PageMeta, tree: lxml_html.HtmlElement
+              ) -> tuple[str | None, str | None, lxml_html.HtmlElement | None]:
+    """(lead, provenance, standfirst element if printed on the page)."""
+    h1 = next(iter(tree.xpath("//article//h1|//main//h1") or tree.xpath("//h1")), None)
+    meta_description = meta.og.get("description") or meta.first_meta("description")
+    order = {el: i for i, el in enumerate(tree.iter())} if h1 is not None else {}
+    for el in tree.xpath(_STANDFIRST_XPATH)[:8]:
+        if el.tag == "meta" or el.xpath("ancestor::a|ancestor::nav|ancestor::aside|ancestor::footer"
+                                         "|ancestor::form"):
+            continue
+        if h1 is not None and not 0 < order.get(el, -1) - order[h1] < 400:
+            continue  # a standfirst sits just below the headline
+        text = text_of(el)
+        if 40 <= len(text) <= 600 and len(el.xpath(".//p")) <= 1 and not is_chrome(text) and (
+            _near_headline(el, h1) or _overlaps(text, meta_description)
+        ):
+            return text, "text", el
+    description = (jsonld_text(meta.article.get("description")) if meta.article else None)
+    if description:
+        return " ".join(description.split()), "jsonld", None
+    if meta.og.get("description"):
+        return " ".join(meta.og["description"].split()), "opengraph", None
+    value = meta.first_meta("description")
+    return (" ".join(value.split()), "meta", None) if value else (None, None, None)
+
+
+def pick_section(meta: PageMeta) -> tuple[str | None, str | None]:
+    """Section from JSON-LD articleSection or article:section."""
+    if meta.article and meta.article.get("articleSection"):
+        return jsonld_text(meta.article["articleSection"]), "jsonld"
+    value = meta.first_meta("article:section")
+    if value:
+        return value, "opengraph"
+    value = meta.first_meta("section", "category", "parsely-section")
+    if value:
+        return value, "meta"
+    section = meta.microdata.get("articlesection")
+    return (section[0], "microdata") if section else (None, None)
+
+
+def pick_tags(meta: PageMeta) -> tuple[list[str], str | None]:
+    """Tags from article:tag, JSON-LD keywords, or news_keywords/keywords meta."""
+    tags = meta.all_meta("article:tag")
+    provenance = "opengraph"
+    if not tags and meta.article and meta.article.get("keywords"):
+        raw = meta.article["keywords"]
+        tags = raw if isinstance(raw, list) else str(raw).split(",")
+        provenance = "jsonld"
+    if not tags:
+        tags = [t for v in meta.all_meta("news_keywords", "keywords") for t in v.split(",")]
+        provenance = "meta"
+    seen: dict[str, str] = {}
+    for tag in tags:
+        if isinstance(tag, str) and tag.strip():
+            seen.setdefault(fold(tag), " ".join(tag.split()))
+    return list(seen.values()), (provenance if seen else None)
+
+
+def pick_image(meta: PageMeta, url: str) -> tuple[str | None, str | None]:
+    """Lead image URL from og:image, JSON-LD image, twitter:image."""
+    if meta.og.get("image"):
+        return urljoin(url, meta.og["image"]), "opengraph"
+    if meta.article and meta.article.get("image"):
+        value = jsonld_text(meta.article["image"])
+        if value:
+            return urljoin(url, value), "jsonld"
+    value = meta.first_meta("twitter:image", "twitter:image:src")
+    return (urljoin(url, value), "meta") if value else (None, None)
+
+
+def pick_canonical(meta: PageMeta, tree: lxml_html.HtmlElement, url: str
+                   ) -> tuple[str | None, str | None]:
+    """rel=canonical, else og:url, made absolute."""
+    for link in tree.xpath("//link[@href]"):
+        if "canonical" in (link.get("rel") or "").lower().split():
+            return urljoin(url, link.get("href").strip()), "meta"
+    if meta.og.get("url"):
+        return urljoin(url, meta.og["url"]), "opengraph"
+    return None, None
+
+
+def _false(value: object) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
+
+
+def detect_paywall(meta: PageMeta, tree: lxml_html.HtmlElement) -> tuple[bool, str]:
+    """(paywalled, provenance): isAccessibleForFree false, content tier, or paywall markup."""
+    for obj in ([meta.article] if meta.article else []) + meta.jsonld:
+        parts = obj.get("hasPart")
+        parts = parts if isinstance(parts, list) else [parts] if isinstance(parts, dict) else []
+        if _false(obj.get("isAccessibleForFree")) or any(
+            isinstance(p, dict) and _false(p.get("isAccessibleForFree")) for p in parts
+        ):
+            return True, "jsonld"
+    tier = (meta.first_meta("article:content_tier") or "").lower()
+    if tier in ("locked", "metered"):
+        return True, "opengraph"
+    if tree.xpath(_PAYWALL_XPATH):
+        return True, "text"
+    return False, "text"
+
+
+def lang_hint(meta: PageMeta, tree: lxml_html.HtmlElement) -> str | None:
+    """The page's declared language: html lang, content-language, og:locale."""
+    value = tree.get("lang") or tree.get("xml:lang") or meta.first_meta("content-language")
+    value = value or meta.og.get("locale")
+    return re.sub(r"_", "-", value) if value else None

@@ -1,0 +1,30 @@
+"""Language of the body text, with the page's own ``lang`` attribute as a hint."""
+
+from __future__ import annotations
+
+import re
+
+# Languages that share a script and that the identifier often confuses with each other.
+_SCRIPT_SIBLINGS = ({"hi", "ne", "mr", "sa"}, {"ur", "ar", "fa", "ps"}, {"bn", "as"})
+
+
+def page_language(lang_attr: str | None) -> str | None:
+    """The primary subtag of an html ``lang`` value ('en-GB' -> 'en')."""
+    if not lang_attr:
+        return None
+    match = re.match(r"\s*([A-Za-z]{2,3})\b", lang_attr)
+    return match.group(1).lower() if match else None
+
+
+def detect_language(text: str | None, hint: str | None = None) -> str | None:
+    """ISO 639-1 code of ``text``; the hint wins for short texts and same-script confusions."""
+    if not text or len(text.strip()) < 40:
+        return hint
+    import py3langid
+
+    detected, _score = py3langid.classify(text[:3000])
+    if hint and hint != detected:
+        for siblings in _SCRIPT_SIBLINGS:
+            if hint in siblings and detected in siblings:
+                return hint
+    return detected

@@ -1,0 +1,117 @@
+"""Published and modified times: gather candidates from metadata, markup and URL, then choose."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+from lxml import html as lxml_html
+
+from scrapers.extract.dates import ParsedDate, date_from_url, is_plausible, parse_date
+from scrapers.extract.metadata import PageMeta, jsonld_text
+
+PUBLISHED_META = (
+    ("opengraph", ("article:published_time", "og:published_time", "article:published")),
+    ("meta", ("pubdate", "publishdate", "publish-date", "publish_date", "datepublished",
+              "dc.date.issued", "dcterms.issued", "dcterms.created", "dc.date.created",
+              "parsely-pub-date", "sailthru.date", "article.published", "article:published_date",
+              "original-publish-date", "date", "dc.date", "citation_publication_date",
+              "cxenseparse:recs:publishtime", "publication_date", "release_date")),
+)
+MODIFIED_META = (
+    ("opengraph", ("article:modified_time", "og:updated_time", "article:modified")),
+    ("meta", ("dateModified", "datemodified", "last-modified", "dcterms.modified",
+              "dc.date.modified", "article.updated", "lastmod", "revised")),
+)
+_MODIFIED_WORDS = re.compile(r"updat|modif|edited|revised|अपडेट|আপডেট|اپ ڈیٹ", re.I)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One date found on the page and where it came from."""
+
+    parsed: ParsedDate
+    provenance: str
+
+
+def _time_elements(tree: lxml_html.HtmlElement, modified: bool) -> list[str]:
+    values: list[str] = []
+    for el in tree.xpath("//time[@datetime] | //*[@data-datetime] | //*[@data-timestamp]")[:12]:
+        if el.xpath("ancestor::nav|ancestor::footer|ancestor::aside"):
+            continue
+        context = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.get("id"),
+                                          el.getparent().get("class") if el.getparent() is not None
+                                          else None, (el.text_content() or "")[:40])))
+        is_modified = bool(_MODIFIED_WORDS.search(context)) and "publish" not in context.lower()
+        if is_modified == modified:
+            value = el.get("datetime") or el.get("data-datetime") or el.get("data-timestamp") or ""
+            values.append(value)
+    return values
+
+
+def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None,
+           modified: bool = False) -> list[Candidate]:
+    """Every parseable date for the published (or modified) time, best source first."""
+    raw: list[tuple[str, str]] = []
+    key = "dateModified" if modified else "datePublished"
+    if meta.article:
+        raw.append(("jsonld", jsonld_text(meta.article.get(key)) or ""))
+        if not modified:
+            raw.append(("jsonld", jsonld_text(meta.article.get("dateCreated")) or ""))
+    for provenance, names in MODIFIED_META if modified else PUBLISHED_META:
+        raw.extend((provenance, v) for v in meta.all_meta(*(n.lower() for n in names)))
+    raw.extend(("microdata", v) for v in meta.microdata.get(key.lower(), []))
+    others = (o for o in meta.jsonld if o is not meta.article)
+    raw.extend(("jsonld", jsonld_text(o.get(key)) or "") for o in others)
+    raw.extend(("text", v) for v in _time_elements(tree, modified))
+    out: list[Candidate] = []
+    for provenance, value in raw:
+        if value and re.fullmatch(r"\d{10}(\d{3})?", value.strip()):
+            continue  # epoch stamps are too often cache-busters
+        parsed = parse_date(value, source_tz)
+        if parsed is not None:
+            out.append(Candidate(parsed, provenance))
+    return out
+
+
+def choose(candidates: list[Candidate], earliest: date | None) -> Candidate | None:
+    """The first plausible candidate, upgraded to a same-day one that carries a printed offset."""
+    plausible = [c for c in candidates if is_plausible(c.parsed, earliest)]
+    if not plausible:
+        return None
+    first = plausible[0]
+    if first.parsed.printed_offset and first.parsed.has_time:
+        return first
+    for other in plausible[1:]:
+        if (other.parsed.printed_offset and other.parsed.has_time
+                and other.parsed.day == first.parsed.day):
+            return other
+    if not first.parsed.has_time:
+        for other in plausible[1:]:
+            if other.parsed.has_time and other.parsed.day == first.parsed.day:
+                return other
+    return first
+
+
+def htmldate_candidate(tree: lxml_html.HtmlElement, url: str, source_tz: tzinfo | None
+                       ) -> Candidate | None:
+    """htmldate's guess at the original publication day (no time)."""
+    try:
+        from htmldate import find_date
+
+        found = find_date(tree, url=url, original_date=True, extensive_search=False)
+    except Exception:  # htmldate is best effort
+        return None
+    parsed = parse_date(found, source_tz) if found else None
+    return Candidate(parsed, "htmldate") if parsed else None
+
+
+def url_candidate(url: str, source_tz: tzinfo | None) -> Candidate | None:
+    """A date printed in the URL path."""
+    parsed = date_from_url(url)
+    if parsed is None:
+        return None
+    if source_tz is not None:
+        parsed = parse_date(parsed.value.date().isoformat(), source_tz) or parsed
+    return Candidate(parsed, "url")

@@ -1,0 +1,1 @@
+"""Parsers for Pakistani outlets whose pages selectors cannot describe."""

@@ -1,0 +1,111 @@
+"""Body rules: chrome removal, comment forms, datelines, lead at the start, paragraphs."""
+
+from __future__ import annotations
+
+import pytest
+from test_extract_helpers import FIXTURES, make_source, page
+
+from scrapers.extract import extract
+from scrapers.extract.body import clean_paragraphs, is_chrome
+from scrapers.extract.dateline import split_dateline
+
+
+@pytest.fixture(scope="module")
+def graph_article():
+    """The full fixture page, extracted once."""
+    html = (FIXTURES / "article_graph.html").read_bytes()
+    return extract(html, "https://ledger.example/news/canal-repairs-finish", make_source())
+
+
+@pytest.mark.parametrize("line", [
+    "Advertisement", "AdSense Advertisement", "Dark Mode", "Logo", "Read more: Water board plan",
+    "Also read: Canal work begins", "Share Facebook Twitter WhatsApp", "Photo: Valley Ledger",
+    "File photo", "(File photo)", "Sign up for our newsletter", "\xa0", "Leave a Reply",
+    "यह भी पढ़ें: नई योजना", "یہ بھی پڑھیں: نیا منصوبہ", "আরও পড়ুন: নতুন পরিকল্পনা",
+])
+def test_chrome_lines(line: str) -> None:
+    assert is_chrome(line)
+
+
+def test_article_text_is_not_chrome() -> None:
+    assert not is_chrome("The board said the photo exhibition would open on Friday in the hall.")
+
+
+def test_fixture_drops_chrome(graph_article) -> None:
+    body = graph_article.body
+    for chrome in ("Dark Mode", "Logo", "AdSense", "Read more", "Photo:", "Reply From", "Comment",
+                   "Share"):
+        assert chrome not in body
+
+
+def test_fixture_paragraphs_joined_by_blank_line(graph_article) -> None:
+    paragraphs = graph_article.body.split("\n\n")
+    assert len(paragraphs) == 6
+    assert all(p.strip() == p and p for p in paragraphs)
+
+
+def test_fixture_title_not_repeated_in_body(graph_article) -> None:
+    assert "Canal repairs finish ahead of sowing season" not in graph_article.body
+
+
+def test_fixture_lead_kept_at_body_start(graph_article) -> None:
+    assert graph_article.lead.startswith("Engineers reopened the western canal")
+    assert graph_article.body.startswith(graph_article.lead)
+
+
+def test_fixture_dateline_moved_out(graph_article) -> None:
+    assert graph_article.dateline == "MULTAN"
+    assert "MULTAN" not in graph_article.body
+    assert "Irrigation engineers reopened the western feeder canal" in graph_article.body
+
+
+def test_title_twice_at_start_is_dropped() -> None:
+    assert clean_paragraphs(["Big News", "Big news", "Text here."], "Big News") == ["Text here."]
+
+
+def test_comment_form_cut_at_the_end() -> None:
+    paragraphs = ["One.", "Two.", "Three.", "Leave a Reply",
+                  "Your email address will not be published."]
+    assert clean_paragraphs(paragraphs) == ["One.", "Two.", "Three."]
+
+
+def test_author_bio_at_end_is_dropped() -> None:
+    paragraphs = ["One.", "Two.", "Sana Qureshi is a reporter covering farming."]
+    assert clean_paragraphs(paragraphs, authors=["Sana Qureshi"]) == ["One.", "Two."]
+
+
+def test_leading_byline_and_date_lines_dropped() -> None:
+    paragraphs = ["By Sana Qureshi", "12 March 2024, 10:30", "The text begins here today."]
+    assert clean_paragraphs(paragraphs) == ["The text begins here today."]
+
+
+@pytest.mark.parametrize(("paragraph", "place"), [
+    ("ISLAMABAD - The cabinet approved the plan on Monday after a long debate.", "ISLAMABAD"),
+    ("NEW DELHI: The ministry released new figures on Tuesday for the sector.", "NEW DELHI"),
+    ("Dhaka, Nov 20 (SAW) – The ministry announced a new plan today for growers.", "Dhaka"),
+    ("KATHMANDU, March 5 (RSS): Officials opened the new bridge over the river.", "KATHMANDU"),
+    ("नई दिल्ली: मंत्रालय ने आज नई योजना की घोषणा की है।", "नई दिल्ली"),
+])
+def test_datelines(paragraph: str, place: str) -> None:
+    found, rest = split_dateline(paragraph)
+    assert found == place
+    assert not rest.startswith((":", "-", "–"))
+
+
+def test_no_dateline_in_ordinary_sentence() -> None:
+    assert split_dateline("Explained: why the canal closed early this year")[0] is None
+
+
+def test_nbsp_spacer_paragraphs_dropped() -> None:
+    body = "<p>&nbsp;</p><p> &nbsp; </p>"
+    result = extract(page(body=body), "https://ledger.example/news/x", make_source())
+    assert "\n\n\n" not in result.body
+    assert all(p.strip() for p in result.body.split("\n\n"))
+
+
+def test_body_selector_override() -> None:
+    body = '<div class="story"><p>First chosen paragraph.</p><p>Second chosen paragraph.</p></div>'
+    source = make_source(extraction={"body": "div.story"})
+    result = extract(page(body=body), "https://ledger.example/news/x", source)
+    assert result.body == "First chosen paragraph.\n\nSecond chosen paragraph."
+    assert result.provenance["body"] == "selector"

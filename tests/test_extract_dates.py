@@ -1,0 +1,117 @@
+"""Date rules: offsets, zone fallback, plausibility, native digits and month names."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from test_extract_helpers import make_source, page
+
+from scrapers.extract import extract
+from scrapers.extract.dates import is_plausible, normalize_digits, parse_date
+
+KARACHI = ZoneInfo("Asia/Karachi")
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+
+
+def test_printed_offset_is_kept() -> None:
+    parsed = parse_date("2024-09-04T16:20:35+05:30", KARACHI)
+    assert parsed.value.isoformat() == "2024-09-04T16:20:35+05:30"
+    assert parsed.printed_offset
+
+
+def test_zulu_time_is_utc() -> None:
+    assert parse_date("2022-10-10T13:21:17.000Z").value.utcoffset() == timedelta(0)
+
+
+def test_no_offset_takes_karachi_zone() -> None:
+    parsed = parse_date("2024-03-12T09:30:00", KARACHI)
+    assert parsed.value.isoformat() == "2024-03-12T09:30:00+05:00"
+
+
+def test_no_offset_takes_kathmandu_quarter_hour_zone() -> None:
+    parsed = parse_date("2024-03-12 09:30", KATHMANDU)
+    assert parsed.value.isoformat() == "2024-03-12T09:30:00+05:45"
+    assert not parsed.printed_offset
+
+
+def test_no_offset_and_no_zone_stays_naive() -> None:
+    assert parse_date("2024-03-12T09:30:00").value.tzinfo is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Wednesday, September 4, 2024 04:20 PM PKT", "2024-09-04T16:20:00+05:00"),
+    ("Nov 20, 2023 10:30 a.m. GMT+5:45", "2023-11-20T10:30:00+05:45"),
+    ("Updated: 12 Jan 2024, 10:15 PM IST", "2024-01-12T22:15:00+05:30"),
+])
+def test_printed_english_dates_with_zone(text: str, expected: str) -> None:
+    assert parse_date(text).value.isoformat() == expected
+
+
+def test_bst_means_bangladesh_for_a_dhaka_source() -> None:
+    parsed = parse_date("20 November 2023, 10:30 BST", ZoneInfo("Asia/Dhaka"))
+    assert parsed.value.utcoffset() == timedelta(hours=6)
+
+
+def test_native_digits_are_normalised() -> None:
+    assert normalize_digits("٠١٢٣ ۴۵۶۷ ৮৯০১ २३४५") == "0123 4567 8901 2345"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("۱۲ مارچ ۲۰۲۴، ۱۰:۳۰", datetime(2024, 3, 12, 10, 30)),  # Urdu
+    ("২০ নভেম্বর ২০২৩, ১০:৩০", datetime(2023, 11, 20, 10, 30)),  # Bengali
+    ("१५ अगस्त २०२४ 10:15", datetime(2024, 8, 15, 10, 15)),  # Hindi
+    ("१५ सितम्बर २०२४", datetime(2024, 9, 15)),  # Hindi, alternative spelling
+    ("२ नोभेम्बर २०२३", datetime(2023, 11, 2)),  # Nepali month name
+    ("৫ ফেব্রুয়ারি ২০২৪", datetime(2024, 2, 5)),  # Bengali month name
+])
+def test_native_month_names_and_digits(text: str, expected: datetime) -> None:
+    assert parse_date(text).value == expected
+
+
+def test_future_date_is_rejected() -> None:
+    soon = datetime.now(UTC) + timedelta(days=3)
+    assert not is_plausible(parse_date(soon.isoformat()))
+
+
+def test_date_before_founding_or_1990_is_rejected() -> None:
+    assert not is_plausible(parse_date("1985-05-01T10:00:00+05:00"))
+    assert not is_plausible(parse_date("2001-05-01T10:00:00+05:00"), earliest=date(2005, 1, 1))
+    assert is_plausible(parse_date("2006-05-01T10:00:00+05:00"), earliest=date(2005, 1, 1))
+
+
+def test_published_and_modified_told_apart() -> None:
+    head = ('<meta property="article:modified_time" content="2024-03-13T08:00:00+05:00">'
+            '<meta property="article:published_time" content="2024-03-12T09:00:00+05:00">')
+    result = extract(page(head), "https://ledger.example/news/x", make_source())
+    assert result.published_at.isoformat() == "2024-03-12T09:00:00+05:00"
+    assert result.modified_at.isoformat() == "2024-03-13T08:00:00+05:00"
+
+
+def test_time_element_marked_updated_is_modified() -> None:
+    body = ('<time class="updated" datetime="2024-03-13T08:00:00+05:00">Updated</time>'
+            '<time class="published" datetime="2024-03-12T09:00:00+05:00">Published</time>')
+    result = extract(page(body=body), "https://ledger.example/news/x", make_source())
+    assert result.published_at.isoformat() == "2024-03-12T09:00:00+05:00"
+    assert result.provenance["published_at"] == "text"
+
+
+def test_future_metadata_date_falls_back_to_next_candidate() -> None:
+    head = ('<meta property="article:published_time" content="2099-01-01T00:00:00+05:00">'
+            '<meta itemprop="datePublished" content="2024-03-12T09:00:00+05:00">')
+    result = extract(page(head), "https://ledger.example/news/x", make_source())
+    assert result.published_at.isoformat() == "2024-03-12T09:00:00+05:00"
+
+
+def test_source_founding_date_rejects_older_dates() -> None:
+    head = '<meta property="article:published_time" content="1999-03-12T09:00:00+05:00">'
+    result = extract(page(head), "https://ledger.example/news/x",
+                     make_source(founded="2010-01-01"))
+    assert result.published_at is None
+
+
+def test_url_date_is_last_resort() -> None:
+    result = extract(page(), "https://ledger.example/2024/03/12/canal-story", make_source())
+    assert result.published_date == date(2024, 3, 12)
+    assert result.provenance["published_date"] in ("url", "htmldate")

@@ -1,0 +1,133 @@
+"""Metadata rules: JSON-LD variants, OpenGraph, article:*, Dublin Core, microdata, <time>."""
+
+from __future__ import annotations
+
+from test_extract_helpers import make_source, page
+
+from scrapers.extract import extract
+from scrapers.extract.metadata import flatten_jsonld, loads_lenient
+
+URL = "https://ledger.example/news/canal"
+
+
+def ld(text: str) -> str:
+    """A JSON-LD script tag."""
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def test_jsonld_news_article() -> None:
+    head = ld('{"@type":"NewsArticle","headline":"Canal opens","datePublished":'
+              '"2024-03-12T09:30:00+05:00","author":{"@type":"Person","name":"Sana Qureshi"}}')
+    result = extract(page(head), URL, make_source())
+    assert (result.title, result.authors) == ("Canal opens", ["Sana Qureshi"])
+    assert result.provenance["title"] == "jsonld"
+    assert result.provenance["published_at"] == "jsonld"
+
+
+def test_jsonld_graph() -> None:
+    head = ld('{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Ledger"},'
+              '{"@type":"ReportageNewsArticle","headline":"Graph story",'
+              '"datePublished":"2024-03-12T09:30:00+05:00"}]}')
+    assert extract(page(head), URL, make_source()).title == "Graph story"
+
+
+def test_jsonld_top_level_array_and_type_list() -> None:
+    head = ld('[{"@type":"BreadcrumbList"},{"@type":["BlogPosting","Article"],'
+              '"headline":"Array story","datePublished":"2024-03-12T09:30:00+05:00"}]')
+    assert extract(page(head), URL, make_source()).title == "Array story"
+
+
+def test_jsonld_broken_json_is_read_leniently() -> None:
+    broken = """{
+      // editor comment
+      "@type": "Article",
+      "headline": "Broken but readable",
+      "description": "line one
+line two",
+      "datePublished": "2024-03-12T09:30:00+05:00",
+    };"""
+    assert loads_lenient(broken)["headline"] == "Broken but readable"
+    assert extract(page(ld(broken)), URL, make_source()).title == "Broken but readable"
+
+
+def test_jsonld_hopeless_json_does_not_raise() -> None:
+    result = extract(page(ld('{"@type": "NewsArticle", "headline": ')), URL, make_source())
+    assert result.body
+    assert result.title is None
+
+
+def test_jsonld_main_entity_is_unwrapped() -> None:
+    data = {"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Inner"}}
+    assert [o["@type"] for o in flatten_jsonld(data)] == ["WebPage", "NewsArticle"]
+
+
+def test_opengraph_and_article_meta() -> None:
+    head = ('<meta property="og:title" content="OG story | Valley Ledger">'
+            '<meta property="og:type" content="article">'
+            '<meta property="og:image" content="/i.jpg">'
+            '<meta property="og:url" content="https://ledger.example/news/og">'
+            '<meta property="article:published_time" content="2024-03-12T09:30:00+05:00">'
+            '<meta property="article:section" content="Provinces">'
+            '<meta property="article:tag" content="Water">')
+    result = extract(page(head), URL, make_source())
+    assert result.title == "OG story"
+    assert result.image_url == "https://ledger.example/i.jpg"
+    assert result.canonical_url == "https://ledger.example/news/og"
+    assert (result.section, result.tags) == ("Provinces", ["Water"])
+    assert result.provenance["published_at"] == "opengraph"
+
+
+def test_dublin_core_meta() -> None:
+    head = ('<meta name="DC.date.issued" content="2024-03-12T09:30:00+05:00">'
+            '<meta name="DC.creator" content="Sana Qureshi">')
+    result = extract(page(head), URL, make_source())
+    assert result.published_at.isoformat() == "2024-03-12T09:30:00+05:00"
+    assert result.authors == ["Sana Qureshi"]
+    assert result.provenance["published_at"] == "meta"
+
+
+def test_microdata() -> None:
+    body = ('<div itemscope itemtype="https://schema.org/NewsArticle">'
+            '<h1 itemprop="headline">Micro story</h1>'
+            '<meta itemprop="datePublished" content="2024-03-12T09:30:00+05:00">'
+            '<span itemprop="author" itemscope><span itemprop="name">Bilal Ahmed</span></span>'
+            "</div>")
+    result = extract(page(body=body), URL, make_source())
+    assert result.authors == ["Bilal Ahmed"]
+    assert result.provenance["authors"] == "microdata"
+    assert result.published_at.isoformat() == "2024-03-12T09:30:00+05:00"
+
+
+def test_time_element() -> None:
+    body = '<h1>Timed</h1><time datetime="2024-03-12T09:30:00+05:45">12 March</time>'
+    result = extract(page(body=body), URL, make_source(timezone="Asia/Kathmandu"))
+    assert result.published_offset == "+05:45"
+    assert result.provenance["published_at"] == "text"
+
+
+def test_canonical_link_wins_over_og_url() -> None:
+    head = ('<link rel="canonical" href="/news/canal">'
+            '<meta property="og:url" content="https://ledger.example/other">')
+    assert extract(page(head), URL + "?ref=home", make_source()).canonical_url == URL
+
+
+def test_paywall_from_jsonld() -> None:
+    head = ld('{"@type":"NewsArticle","headline":"Locked","isAccessibleForFree":"False"}')
+    result = extract(page(head), URL, make_source())
+    assert result.paywalled is True
+    assert result.provenance["paywalled"] == "jsonld"
+
+
+def test_paywall_marker_in_markup() -> None:
+    result = extract(page(body='<div class="paywall-banner">Subscribe</div>'), URL, make_source())
+    assert result.paywalled is True
+
+
+def test_selector_override_wins() -> None:
+    body = '<h1>Generic</h1><h2 class="real-title">Chosen by selector</h2>'
+    source = make_source(extraction={"title": "h2.real-title",
+                                     "authors": "xpath://span[@class='who']"})
+    result = extract(page(body=body + '<span class="who">By Sana Qureshi</span>'), URL, source)
+    assert result.title == "Chosen by selector"
+    assert result.authors == ["Sana Qureshi"]
+    assert result.provenance["title"] == result.provenance["authors"] == "selector"
