@@ -50,6 +50,36 @@ def _time_elements(tree: lxml_html.HtmlElement, modified: bool) -> list[str]:
     return values
 
 
+_DATE_HINT = re.compile(r"date|time|publish|posted|byline|meta", re.I)
+_DATE_BAR = re.compile(r"today|date-?bar|top-?bar|current-?date|clock|weather", re.I)
+_CHROME_ANCESTORS = "ancestor::nav|ancestor::footer|ancestor::aside|ancestor::form"
+
+
+def _printed_dates(tree: lxml_html.HtmlElement, modified: bool) -> list[str]:
+    """Dates printed as text in date-like elements after the headline (never in date bars)."""
+    headline = next(iter(tree.xpath("//h1")), None)
+    started = headline is None
+    values: list[str] = []
+    for el in tree.iter():
+        if el is headline:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str) or el.tag in ("script", "style", "time"):
+            continue
+        names = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("itemprop"))))
+        if not names or not _DATE_HINT.search(names) or _DATE_BAR.search(names):
+            continue
+        text = " ".join(el.text_content().split())
+        if not text or len(text) > 120 or el.xpath(_CHROME_ANCESTORS):
+            continue
+        is_modified = bool(_MODIFIED_WORDS.search(text + " " + names))
+        if is_modified == modified:
+            values.append(text)
+        if len(values) >= 6:
+            break
+    return values
+
+
 def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None,
            modified: bool = False) -> list[Candidate]:
     """Every parseable date for the published (or modified) time, best source first."""
@@ -65,6 +95,7 @@ def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None
     others = (o for o in meta.jsonld if o is not meta.article)
     raw.extend(("jsonld", jsonld_text(o.get(key)) or "") for o in others)
     raw.extend(("text", v) for v in _time_elements(tree, modified))
+    raw.extend(("text", v) for v in _printed_dates(tree, modified))
     out: list[Candidate] = []
     for provenance, value in raw:
         if value and re.fullmatch(r"\d{10}(\d{3})?", value.strip()):
