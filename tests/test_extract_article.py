@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_extract_helpers import FIXTURES, make_source, page
+from tests.test_extract_helpers import FIXTURES, make_source, page
 
 from scrapers.extract import extract
 from scrapers.extract.title import strip_site_suffix

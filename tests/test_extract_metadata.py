@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_extract_helpers import make_source, page
+from tests.test_extract_helpers import make_source, page
 
 from scrapers.extract import extract
 from scrapers.extract.metadata import flatten_jsonld, loads_lenient

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_extract_helpers import FIXTURES, make_source
+from tests.test_extract_helpers import FIXTURES, make_source
 
 from scrapers.extract import extract
 from scrapers.parsers import Parser, load_parser
