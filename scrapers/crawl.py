@@ -108,9 +108,9 @@ def judge_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any]) ->
             f"({counts['documents_failed']} failed, {counts['robots_refused']} refused by "
             f"robots.txt). First errors: {detail or 'none recorded'}"
         )
-    if counts["requested"] > 0 and counts["fetched"] == 0:
+    if counts["fetched"] == 0 and counts["article_errors"] > 0:
         raise CrawlFailed(
-            f"{source_id}: all {counts['requested']} article requests failed. "
+            f"{source_id}: all {counts['article_errors']} article requests failed. "
             f"First errors: {detail}"
         )
 

@@ -29,7 +29,8 @@ def test_no_discovery_document_fails_with_reasons() -> None:
 
 
 def test_all_articles_failing_fails() -> None:
-    s = stats(**{"documents/ok": 1, "articles/requested": 4, "articles/failed": 4})
+    s = stats(**{"documents/ok": 1, "articles/requested": 5, "articles/failed": 4,
+                 "robots_refused/article": 1})
     with pytest.raises(CrawlFailed, match="all 4 article requests failed"):
         judge_crawl("a", s, {"errors": []})
 
@@ -50,3 +51,8 @@ def test_summary_counts_robots_refusals() -> None:
 def test_stage_paths_refuse_unsafe_source_ids(bad: str) -> None:
     with pytest.raises(ValueError, match="unsafe source id"):
         stage_paths(date(2026, 11, 20), bad)
+
+
+def test_articles_refused_by_robots_alone_do_not_fail_the_crawl() -> None:
+    judge_crawl("a", stats(**{"documents/ok": 3, "articles/requested": 1,
+                              "robots_refused/article": 1}), {})

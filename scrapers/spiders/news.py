@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 
 from scrapers.discovery import Candidate, DocumentLinks
 from scrapers.sources import Registry, Source, default_registry_path, load_registry
+from scrapers.state import DocumentState, needs_refetch
 
 MAX_DOCUMENTS = 1000  # discovery documents per crawl: no pagination trap or sitemap loop is endless
 MAX_ARTICLES = 20000
@@ -42,6 +43,7 @@ class NewsSpider(Spider):
         start: str | None = None,
         end: str | None = None,
         registry: str | None = None,
+        incremental: str = "1",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -58,6 +60,16 @@ class NewsSpider(Spider):
         self.seen_documents: set[str] = set()
         self.seen_articles: set[str] = set()
         self.report_lists: dict[str, list[Any]] = {"robots_refused": [], "errors": []}
+        self.doc_state: DocumentState | None = None
+        self.known: dict[str, datetime] = {}
+        if incremental not in ("0", "false", "no"):
+            from scrapers.state import known_articles
+            from transforms.lake import lake_root
+
+            self.doc_state = DocumentState.load(lake_root(), self.source.id)
+            self.known = known_articles(
+                lake_root(), self.source.id, self.window_start, self.window_end
+            )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -114,11 +126,16 @@ class NewsSpider(Spider):
             return None
         self.seen_documents.add(url)
         self.crawler.stats.inc_value(f"newsflow/documents/requested/{kind}")
+        headers = self.doc_state.request_headers(url) if self.doc_state else {}
         return Request(
             url,
             callback=self.parse_document,
             errback=self.on_error,
-            meta={"kind": kind, "page": page, "max_pages": max_pages, "role": "document"},
+            headers=headers,
+            meta={
+                "kind": kind, "page": page, "max_pages": max_pages, "role": "document",
+                "handle_httpstatus_list": [304],
+            },
             priority=10,
             dont_filter=True,
         )
@@ -131,6 +148,31 @@ class NewsSpider(Spider):
         kind = response.meta["kind"]
         stats = self.crawler.stats
         parser = {"feed": parse_feed, "sitemap": parse_sitemap, "listing": parse_listing}[kind]
+        if response.status == 304:
+            remembered = self.doc_state.links(response.url) if self.doc_state else None
+            if remembered is None:  # validators without remembered links: nothing to re-use
+                stats.inc_value("newsflow/documents/not_modified_unknown")
+                return
+            stats.inc_value("newsflow/documents/not_modified")
+            links = remembered
+        else:
+            fresh = self.parse_fresh_document(response, kind, parser)
+            if fresh is None:
+                return
+            links = fresh
+        stats.inc_value("newsflow/documents/ok")
+        stats.inc_value(f"newsflow/documents/ok/{kind}")
+        yield from self.follow_documents(response, links)
+        for candidate in links.articles:
+            request = self.article_request(candidate)
+            if request is not None:
+                yield request
+
+    def parse_fresh_document(
+        self, response: Response, kind: str, parser: Any
+    ) -> DocumentLinks | None:
+        """Parse a 200 document, count its errors and remember it; None if it was refused."""
+        stats = self.crawler.stats
         kwargs = {"since": self.window_start - timedelta(days=1)} if kind == "sitemap" else {}
         try:
             links: DocumentLinks = parser(response.body, response.url, self.source, **kwargs)
@@ -140,16 +182,14 @@ class NewsSpider(Spider):
             self.report_lists["errors"].append(
                 {"url": response.url, "kind": kind, "reason": f"{reason}: {exc}"[:300]}
             )
-            return
-        stats.inc_value("newsflow/documents/ok")
-        stats.inc_value(f"newsflow/documents/ok/{kind}")
+            return None
         for reason in links.errors:
             stats.inc_value(f"newsflow/documents/errors/{reason.split(':')[0]}")
-        yield from self.follow_documents(response, links)
-        for candidate in links.articles:
-            request = self.article_request(candidate)
-            if request is not None:
-                yield request
+        if self.doc_state is not None:
+            self.doc_state.remember(
+                response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), links
+            )
+        return links
 
     def follow_documents(self, response: Response, links: DocumentLinks) -> Iterable[Request]:
         kind = response.meta["kind"]
@@ -203,6 +243,14 @@ class NewsSpider(Spider):
         except ValueError:
             stats.inc_value("newsflow/candidates/bad_url")
             return None
+        if key in self.known and not needs_refetch(candidate, self.known[key]):
+            stats.inc_value("newsflow/articles/known_skipped")
+            return None
+        if self.doc_state is not None and self.doc_state.skips_page(
+            key, candidate, self.window_start, self.window_end
+        ):
+            stats.inc_value("newsflow/articles/known_outside_window")
+            return None
         if key in self.seen_articles:
             stats.inc_value("newsflow/candidates/duplicate")
             return None
@@ -215,7 +263,7 @@ class NewsSpider(Spider):
             candidate.url,
             callback=self.parse_article,
             errback=self.on_error,
-            meta={"role": "article", "via": candidate.via},
+            meta={"role": "article", "via": candidate.via, "key": key},
         )
 
     # -- articles --------------------------------------------------------------------------
@@ -227,14 +275,16 @@ class NewsSpider(Spider):
         stats = self.crawler.stats
         stats.inc_value("newsflow/articles/fetched")
         extracted = extract(response.body, response.url, self.source)
+        published = extracted.published_at
         if not extracted.is_article:
             stats.inc_value("newsflow/articles/not_article")
+            self.remember_page(response, None, is_article=False)
             return
-        published = extracted.published_at
         if published is not None and not is_date_in_window(
             published, self.window_start, self.window_end
         ):
             stats.inc_value("newsflow/articles/outside_window")
+            self.remember_page(response, published, is_article=True)
             return
         if published is None:
             stats.inc_value("newsflow/articles/no_date")
@@ -249,6 +299,18 @@ class NewsSpider(Spider):
         )
         stats.inc_value("newsflow/articles/staged")
         yield record
+
+    def remember_page(self, response: Response, published: datetime | None,
+                      is_article: bool) -> None:
+        if self.doc_state is not None and response.meta.get("key"):
+            self.doc_state.remember_page(
+                response.meta["key"], published, is_article, datetime.now(UTC)
+            )
+
+    def closed(self, reason: str) -> None:
+        """Persist discovery validators for the next run."""
+        if self.doc_state is not None and reason == "finished":
+            self.doc_state.save()
 
     def on_error(self, failure: Failure) -> None:
         """Count every failed request by reason; robots refusals are listed by URL."""
@@ -274,3 +336,8 @@ class NewsSpider(Spider):
         self.report_lists["errors"].append(
             {"url": request.url, "role": role, "reason": f"{reason}: {failure.value}"[:300]}
         )
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
