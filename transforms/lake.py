@@ -4,6 +4,9 @@ Layout: ``<root>/<table>/date=YYYY-MM-DD/source=<id>/part-0.parquet`` for the ``
 ``quarantine`` tables.  Writes merge partition by partition under a file lock: existing rows stay
 untouched unless their content changed, files whose partition did not change are not rewritten,
 and every write goes through a temp file in ``<root>/_staging/`` followed by ``os.replace``.
+A rewritten partition is always written with the current schema (columns an older file lacks
+become null).  ``story_id`` and ``raw_ref`` are sticky: a stored non-null value is kept, and a
+new value alone only counts as a change when the stored one is null.
 """
 
 from __future__ import annotations
@@ -25,12 +28,13 @@ import pyarrow.parquet as pq
 from filelock import FileLock
 
 from transforms.schema import (
-    ARTICLE_FIELD_NAMES,
+    ARTICLE_COLUMNS,
     ARTICLES_SCHEMA,
-    PARTITION_COLUMNS,
+    NEW_IN_V2,
     PARTITIONING,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
+    dataset_schema,
 )
 
 LAKE_ENV = "NEWSFLOW_LAKE"
@@ -53,10 +57,14 @@ class TableSpec:
     sort_keys: tuple[str, ...]
     updates: bool
     moves: bool
+    sticky: frozenset[str] = frozenset()
+    """Columns whose stored non-null value wins over a new one (a new value only fills a null);
+    callers may omit them (they are then null)."""
 
 
 ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id", frozenset({"crawled_at", "run_id"}),
-                     ("published_at", "article_id"), updates=True, moves=True)
+                     ("published_at", "article_id"), updates=True, moves=True,
+                     sticky=frozenset(NEW_IN_V2))
 QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)
@@ -258,6 +266,21 @@ def _content(row: dict[str, Any], spec: TableSpec) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in spec.ignored_on_compare}
 
 
+def keep_sticky(old: dict[str, Any], row: dict[str, Any], spec: TableSpec) -> dict[str, Any]:
+    """``row`` with the stored non-null values of ``old`` in the table's sticky columns."""
+    kept = {k: old[k] for k in spec.sticky if old.get(k) is not None and old[k] != row.get(k)}
+    return {**row, **kept} if kept else row
+
+
+def _with_sticky(table: pa.Table, rows: list[dict[str, Any]], spec: TableSpec) -> pa.Table:
+    """``table`` with its sticky columns replaced by the values in ``rows`` (same order)."""
+    for name in sorted(spec.sticky):
+        index = table.schema.get_field_index(name)
+        values = pa.array([r[name] for r in rows], type=table.schema.field(name).type)
+        table = table.set_column(index, table.schema.field(name), values)
+    return table
+
+
 def _sort(table: pa.Table, spec: TableSpec) -> pa.Table:
     """Rows in deterministic order."""
     return table.sort_by([(name, "ascending") for name in spec.sort_keys])
@@ -275,25 +298,28 @@ def merge_partition(path: Path, new: pa.Table, remove_ids: set[str], spec: Table
     positions = {i: n for n, i in enumerate(existing_ids) if i in wanted and i not in removed}
     old_rows = existing.take(list(positions.values())).to_pylist() if positions else []
     old_by_id = dict(zip(positions, old_rows, strict=True))
-    take, replaced = [], set()
+    take, taken, replaced = [], [], set()
     for n, row in enumerate(new.to_pylist()):
         old = old_by_id.get(row[spec.key])
         if old is None:
             result.inserted += 1
-            take.append(n)
-        elif spec.updates and _content(old, spec) != _content(row, spec):
+        else:
+            row = keep_sticky(old, row, spec)
+            if not spec.updates or _content(old, spec) == _content(row, spec):
+                result.unchanged += 1
+                continue
             result.updated += 1
             replaced.add(row[spec.key])
-            take.append(n)
-        else:
-            result.unchanged += 1
+        take.append(n)
+        taken.append(row)
     result.removed = len(removed)
     result.rows = existing.num_rows - len(removed) + result.inserted
     if not (result.inserted or result.updated or result.removed):
         return result
     drop = removed | replaced
     keep_mask = pa.array([i not in drop for i in existing_ids], type=pa.bool_())
-    merged = pa.concat_tables([existing.filter(keep_mask), new.take(pa.array(take, pa.int64()))])
+    added = _with_sticky(new.take(pa.array(take, pa.int64())), taken, spec)
+    merged = pa.concat_tables([existing.filter(keep_mask), added])
     result.written = True
     if merged.num_rows == 0:
         remove_partition(path, path.parents[2])
@@ -335,6 +361,8 @@ def _moved_ids(table_dir: Path, groups: dict[Path, pd.DataFrame], spec: TableSpe
 def _prepare(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Check columns, derive a missing ``date`` and keep the last row per key."""
     df = df.copy()
+    for name in sorted(spec.sticky - set(df.columns)):
+        df[name] = None
     if "date" not in df and "published_at" in df:
         df["date"] = pd.to_datetime(df["published_at"], utc=True).dt.date
     missing = [c for c in [*spec.schema.names, "date", "source"] if c not in df]
@@ -390,35 +418,41 @@ def partition_files(table_dir: Path, dates: Iterable[Any] | None = None,
     return files
 
 
-def _dataset_schema(spec: TableSpec) -> pa.Schema:
-    """File schema plus the Hive partition columns."""
-    return spec.schema.append(PARTITION_COLUMNS[0].field()).append(PARTITION_COLUMNS[1].field())
-
-
 def read_table(spec: TableSpec, root: str | Path | None = None,
-               dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None
-               ) -> pd.DataFrame:
-    """Read a lake table (or some partitions) with typed ``date`` (date) and ``source`` (str)."""
+               dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None,
+               columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Read a lake table (or some partitions/columns) with typed ``date`` and ``source``.
+
+    Files of older schema versions are read with the current schema (missing columns null).
+    """
     table_dir = _root(root) / spec.name
-    schema = _dataset_schema(spec)
+    table_columns = ARTICLE_COLUMNS if spec is ARTICLES else QUARANTINE_COLUMNS
+    schema = dataset_schema(table_columns)
+    names = [*(c.name for c in table_columns), "date"]
+    if columns is not None:
+        wanted = set(columns)
+        unknown = wanted - set(names)
+        if unknown:
+            raise ValueError(f"{spec.name}: unknown columns {sorted(unknown)}")
+        names = [n for n in names if n in wanted]
     files = partition_files(table_dir, dates, sources)
     if files:
         dataset = ds.dataset([str(f) for f in files], schema=schema, format="parquet",
                              partitioning=PARTITIONING, partition_base_dir=str(table_dir))
-        table = dataset.to_table()
+        table = dataset.to_table(columns=names)
     else:
-        table = schema.empty_table()
-    names = ARTICLE_FIELD_NAMES if spec is ARTICLES else [c.name for c in QUARANTINE_COLUMNS]
+        table = pa.schema([schema.field(n) for n in names]).empty_table()
     frame = table.to_pandas()
-    if frame.empty:
+    if frame.empty and "date" in frame:
         frame["date"] = frame["date"].astype(object)
-    return frame[[*names, "date"]]
+    return frame[names]
 
 
 def read_articles(root: str | Path | None = None, dates: Iterable[Any] | None = None,
-                  sources: Iterable[str] | None = None) -> pd.DataFrame:
-    """Articles (all ARTICLE_COLUMNS + ``date``), optionally only some dates/sources."""
-    return read_table(ARTICLES, root, dates, sources)
+                  sources: Iterable[str] | None = None, columns: Iterable[str] | None = None
+                  ) -> pd.DataFrame:
+    """Articles (ARTICLE_COLUMNS + ``date``, or only ``columns``), optionally some partitions."""
+    return read_table(ARTICLES, root, dates, sources, columns)
 
 
 def read_quarantine(root: str | Path | None = None, dates: Iterable[Any] | None = None,

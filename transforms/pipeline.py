@@ -14,6 +14,7 @@ import pandas as pd
 from transforms.dedupe import dedupe_articles
 from transforms.lake import MergeResult, merge_articles, merge_quarantine
 from transforms.normalize import RECORD_COLUMN, normalize_articles, parse_timestamp, record_json
+from transforms.stories import add_story_ids
 from transforms.validate import (
     INVALID_SOURCE,
     SOURCE_ID,
@@ -156,7 +157,7 @@ def process_staged(paths: list[Path], run_id: str, root: str | Path | None = Non
     _count(counts, quarantine["source"], "quarantined")
     for source, n in valid["source"].value_counts().items():
         counts[str(source)].duplicates = int(n) - int((kept["source"] == source).sum())
-    articles = merge_articles(kept, root)
+    articles = merge_articles(add_story_ids(kept, root), root)
     quarantined = merge_quarantine(quarantine, root)
     _apply_merge(counts, articles, quarantined)
     return RunSummary(run_id, counts, articles.to_dict(), quarantined.to_dict())

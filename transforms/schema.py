@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 METADATA_KEY = b"newsflow.schema_version"
 
 
@@ -76,7 +76,24 @@ ARTICLE_COLUMNS: list[Column] = [
     Column("crawled_at", UTC_US, False, "When the page was fetched (UTC).", "2026-11-21T00:10:00Z"),
     Column("run_id", pa.string(), False, "Airflow run id (or CLI run id) that wrote the row.",
            "scheduled__2026-11-20T00:00:00+00:00"),
+    Column("story_id", pa.string(), True,
+           "Id shared by near-duplicate articles (the same wire story in several outlets, a "
+           "republished piece under a new headline): rows whose bodies have a 4-word-shingle "
+           "Jaccard similarity >= 0.3 are linked, the threshold chosen with bench/dedup.py "
+           "(lowest with pairwise precision 1.0 on its hard negatives; recall 0.97). The id "
+           "is the article_id of the story's earliest member when it was first seen and never "
+           "changes once stored (see 'How story_id is assigned'). Null in rows written before "
+           "schema v2.",
+           "3f1c9a0e5b7d2c4a8e6f0b1d2c3e4f5a"),
+    Column("raw_ref", pa.string(), True,
+           "Where the raw HTML is: WARC record of the fetch, relative to the lake root, as "
+           "raw/date=YYYY-MM-DD/source=<id>/<file>.warc.gz#<byte offset of the record>. "
+           "Null if not archived or written before schema v2.",
+           "raw/date=2026-11-21/source=indus-chronicle/crawl-0.warc.gz#48213"),
 ]
+
+NEW_IN_V2 = ("story_id", "raw_ref")
+"""Article columns added by schema v2: files written by v1 lack them (read them as null)."""
 
 QUARANTINE_COLUMNS: list[Column] = [
     Column("source", pa.string(), False, "Source id.", "indus-chronicle"),
@@ -89,6 +106,31 @@ QUARANTINE_COLUMNS: list[Column] = [
            "5d41402abc4b2a76"),
     Column("run_id", pa.string(), False, "Run that refused it.", "manual__2026-11-21"),
     Column("quarantined_at", UTC_US, False, "When it was refused (UTC).", "2026-11-21T00:12:00Z"),
+]
+
+RUN_REPORT_COLUMNS: list[Column] = [
+    Column("run_id", pa.string(), False, "Airflow run id (or CLI run id) the report is about.",
+           "scheduled__2026-11-20T00:00:00+00:00"),
+    Column("date", pa.date32(), False, "Day the run crawled (the run's logical date, UTC).",
+           "2026-11-20"),
+    Column("source", pa.string(), False, "Source id the row counts.", "indus-chronicle"),
+    Column("found", pa.int64(), False, "Article URLs discovered (feeds, sitemaps, listings).",
+           "57"),
+    Column("fetched", pa.int64(), False, "Pages fetched successfully (HTTP 2xx).", "55"),
+    Column("staged", pa.int64(), False, "Records written to the staged JSONL.", "54"),
+    Column("written", pa.int64(), False, "Article rows inserted or updated in the lake.", "50"),
+    Column("duplicates", pa.int64(), False, "Rows dropped as duplicates within the run.", "2"),
+    Column("quarantined", pa.int64(), False, "Rows sent to the quarantine table.", "2"),
+    Column("robots_refused", pa.int64(), False, "URLs not fetched because robots.txt refused.",
+           "1"),
+    Column("errors", pa.int64(), False, "Fetch or processing errors (HTTP errors, timeouts).",
+           "1"),
+    Column("complete_share", pa.float64(), True,
+           "Share of written rows with all optional fields filled (0-1); null if none written.",
+           "0.86"),
+    Column("status", pa.string(), False, "Outcome for the source: ok, partial or failed.", "ok"),
+    Column("created_at", UTC_US, False, "When the report row was written (UTC).",
+           "2026-11-21T00:20:00Z"),
 ]
 
 PARTITION_COLUMNS: list[Column] = [
@@ -109,8 +151,18 @@ def file_columns(columns: list[Column]) -> list[Column]:
     return [c for c in columns if c.name not in partition_names]
 
 
+def dataset_schema(columns: list[Column]) -> pa.Schema:
+    """File columns plus the Hive partition columns: pass it to readers of a mixed-version lake."""
+    schema = arrow_schema(file_columns(columns))
+    for column in PARTITION_COLUMNS:
+        schema = schema.append(column.field())
+    return schema
+
+
 ARTICLES_SCHEMA = arrow_schema(file_columns(ARTICLE_COLUMNS))
 QUARANTINE_SCHEMA = arrow_schema(file_columns(QUARANTINE_COLUMNS))
+ARTICLES_DATASET_SCHEMA = dataset_schema(ARTICLE_COLUMNS)
+QUARANTINE_DATASET_SCHEMA = dataset_schema(QUARANTINE_COLUMNS)
 PARTITIONING = ds.partitioning(
     pa.schema([c.field() for c in PARTITION_COLUMNS]), flavor="hive"
 )
