@@ -137,6 +137,7 @@ def run_crawl(
         "NEWSFLOW_STATS_FILE": str(paths.stats),
         "LOG_FILE": str(paths.log),
         "LOG_FILE_APPEND": "False",
+        "NEWSFLOW_RUN_DAY": (day or start.date()).isoformat(),
         **(extra_settings or {}),
     }
     cmd = [

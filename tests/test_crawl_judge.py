@@ -24,7 +24,7 @@ def test_a_quiet_day_with_no_articles_passes() -> None:
 
 def test_no_discovery_document_fails_with_reasons() -> None:
     lists = {"errors": [{"url": "http://x/feed", "reason": "DNSLookupError: no such host"}]}
-    with pytest.raises(CrawlFailed, match="no feed, sitemap or listing.*DNSLookupError"):
+    with pytest.raises(CrawlFailed, match=r"no feed, sitemap or listing.*DNSLookupError"):
         judge_crawl("a", stats(**{"documents/failed": 1}), lists)
 
 

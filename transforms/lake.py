@@ -5,7 +5,7 @@ Layout: ``<root>/<table>/date=YYYY-MM-DD/source=<id>/part-0.parquet`` for the ``
 untouched unless their content changed, files whose partition did not change are not rewritten,
 and every write goes through a temp file in ``<root>/_staging/`` followed by ``os.replace``.
 A rewritten partition is always written with the current schema (columns an older file lacks
-become null).  ``story_id`` and ``raw_ref`` are sticky: a stored non-null value is kept, and a
+become null).  ``story_id`` is sticky: a stored non-null value is kept, and a
 new value alone only counts as a change when the stored one is null.
 """
 
@@ -30,7 +30,6 @@ from filelock import FileLock
 from transforms.schema import (
     ARTICLE_COLUMNS,
     ARTICLES_SCHEMA,
-    NEW_IN_V2,
     PARTITIONING,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
@@ -62,9 +61,12 @@ class TableSpec:
     callers may omit them (they are then null)."""
 
 
-ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id", frozenset({"crawled_at", "run_id"}),
+# raw_ref is bookkeeping: an unchanged article keeps the row (and raw page) it had; a changed one
+# brings the raw_ref of the copy it was extracted from.  story_id is sticky: once set it stays.
+ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id",
+                     frozenset({"crawled_at", "run_id", "raw_ref"}),
                      ("published_at", "article_id"), updates=True, moves=True,
-                     sticky=frozenset(NEW_IN_V2))
+                     sticky=frozenset({"story_id"}))
 QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)

@@ -35,7 +35,7 @@ _BYLINE_PREFIX = re.compile(
 )
 _AUTHOR_SPLIT = re.compile(r"\s+(?:and|&)\s+|\s*[;|]\s*")
 _PLAIN_FIELDS = ("title", "lead", "language", "section", "dateline", "image_url", "country",
-                 "region", "extractor_version", "source", "url")
+                 "region", "extractor_version", "source", "url", "raw_ref")
 
 
 def is_missing(value: Any) -> bool:

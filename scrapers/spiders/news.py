@@ -21,8 +21,10 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from scrapers.discovery import Candidate, DocumentLinks
+from scrapers.records import build_record
 from scrapers.sources import Registry, Source, default_registry_path, load_registry
 from scrapers.state import DocumentState, needs_refetch
+from scrapers.warc import WarcArchive, archive_response, open_archive_for_crawler
 
 MAX_DOCUMENTS = 1000  # discovery documents per crawl: no pagination trap or sitemap loop is endless
 MAX_ARTICLES = 20000
@@ -60,6 +62,7 @@ class NewsSpider(Spider):
         self.seen_documents: set[str] = set()
         self.seen_articles: set[str] = set()
         self.report_lists: dict[str, list[Any]] = {"robots_refused": [], "errors": []}
+        self.archive: WarcArchive | None = None
         self.doc_state: DocumentState | None = None
         self.known: dict[str, datetime] = {}
         if incremental not in ("0", "false", "no"):
@@ -75,6 +78,9 @@ class NewsSpider(Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.apply_politeness(crawler)
+        spider.archive = open_archive_for_crawler(
+            crawler, spider.source.id, spider.window_start.date()
+        )
         return spider
 
     def apply_politeness(self, crawler: Crawler) -> None:
@@ -156,6 +162,8 @@ class NewsSpider(Spider):
             stats.inc_value("newsflow/documents/not_modified")
             links = remembered
         else:
+            if kind in ("feed", "sitemap"):
+                archive_response(self.archive, response)
             fresh = self.parse_fresh_document(response, kind, parser)
             if fresh is None:
                 return
@@ -274,6 +282,7 @@ class NewsSpider(Spider):
 
         stats = self.crawler.stats
         stats.inc_value("newsflow/articles/fetched")
+        fetched_at = datetime.now(UTC)
         extracted = extract(response.body, response.url, self.source)
         published = extracted.published_at
         if not extracted.is_article:
@@ -288,14 +297,10 @@ class NewsSpider(Spider):
             return
         if published is None:
             stats.inc_value("newsflow/articles/no_date")
-        record = extracted.to_record()
-        record.update(
-            source=self.source.id,
-            country=self.source.country,
-            region=self.source.region,
-            crawled_at=datetime.now(UTC).isoformat(),
-            http_status=response.status,
+        record = build_record(
+            extracted, self.source, crawled_at=fetched_at, http_status=response.status,
             discovered_via=response.meta.get("via"),
+            raw_ref=archive_response(self.archive, response, fetched_at=fetched_at),
         )
         stats.inc_value("newsflow/articles/staged")
         yield record
