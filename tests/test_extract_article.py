@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.test_extract_helpers import FIXTURES, make_source, page
 
 from scrapers.extract import extract
 from scrapers.extract.title import strip_site_suffix
+from tests.test_extract_helpers import FIXTURES, make_source, page
 
 URL = "https://ledger.example/news/canal"
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tests.test_extract_helpers import make_source, page
 
 from scrapers.extract import extract
 from scrapers.extract.authors import clean_authors
+from tests.test_extract_helpers import make_source, page
 
 
 @pytest.mark.parametrize(("byline", "expected"), [
@@ -70,3 +70,61 @@ def test_byline_element_on_page() -> None:
     result = extract(page(body=body), "https://ledger.example/news/x", make_source())
     assert result.authors == ["Nadia Khan", "APP"]
     assert result.provenance["authors"] == "text"
+
+
+@pytest.mark.parametrize("desk", [
+    "Valley Ledger Bureau", "By Valley Ledger Sports Desk", "Metro Team", "नई दिल्ली ब्यूरो",
+    "विशेष संवाददाता", "নিজস্ব প্রতিবেদক", "ویب ڈیسک", "اسٹاف رپورٹر", "काठमाडौं संवाददाता",
+])
+def test_desk_bylines_in_several_languages_give_no_person(desk: str) -> None:
+    assert clean_authors([desk])[0] == []
+
+
+def test_desk_then_place_gives_no_person() -> None:
+    assert clean_authors(["নিজস্ব প্রতিবেদক, খুলনা"])[0] == []
+    assert clean_authors(["Staff Reporter | Multan"])[0] == []
+
+
+def test_outlet_desk_is_flagged_as_outlet() -> None:
+    assert clean_authors(["Valley Ledger Bureau"], ["The Valley Ledger"]) == (
+        [], "Valley Ledger Bureau")
+
+
+@pytest.mark.parametrize("byline", [
+    "North Plains Newswire (NPN)", "By North Plains Newswire (NPN)",
+])
+def test_agency_with_code_is_the_agency_name(byline: str) -> None:
+    assert clean_authors([byline])[0] == ["North Plains Newswire"]
+
+
+def test_parenthesised_non_code_is_not_taken_for_an_agency() -> None:
+    assert clean_authors(["Sana Qureshi (Multan)"])[0] != ["Sana Qureshi (Multan"]
+
+
+def test_name_in_place_drops_the_place() -> None:
+    assert clean_authors(["By Sana Qureshi in Multan"])[0] == ["Sana Qureshi"]
+
+
+@pytest.mark.parametrize("byline", ["By Nadia Khan", "नादिया ख़ान"])
+def test_visible_byline_after_headline_without_metadata(byline: str) -> None:
+    body = (f'<div class="post"><h1>Canal story</h1><div class="author-date">'
+            f'<span class="author">{byline}</span> <span class="date">2024-03-12</span></div>'
+            '<p>Text of the story.</p></div>')
+    result = extract(page(body=body), "https://ledger.example/news/x")
+    assert result.authors == [byline.removeprefix("By ")]
+
+
+def test_author_bio_box_is_not_a_byline() -> None:
+    body = ('<h1>Canal story</h1><p>Text.</p>'
+            '<div class="author-bio">Nadia Khan covers water policy.</div>')
+    assert extract(page(body=body), "https://ledger.example/news/x").authors == []
+
+
+def test_outlet_byline_in_another_script() -> None:
+    head = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Canal",'
+            ' "author": {"@type": "Organization", "name": "The Valley Ledger"},'
+            ' "publisher": {"@type": "Organization", "name": "The Valley Ledger"}}</script>')
+    body = '<h1>Canal</h1><span class="byline">دی ویلی لیجر</span><p>Text.</p>'
+    result = extract(page(head, body), "https://ledger.example/news/x")
+    assert result.authors == []
+    assert result.byline_is_outlet is True

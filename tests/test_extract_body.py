@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.test_extract_helpers import FIXTURES, make_source, page
 
 from scrapers.extract import extract
 from scrapers.extract.body import clean_paragraphs, is_chrome
 from scrapers.extract.dateline import split_dateline
+from tests.test_extract_helpers import FIXTURES, make_source, page
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,8 @@ def test_leading_byline_and_date_lines_dropped() -> None:
 @pytest.mark.parametrize(("paragraph", "place"), [
     ("ISLAMABAD - The cabinet approved the plan on Monday after a long debate.", "ISLAMABAD"),
     ("NEW DELHI: The ministry released new figures on Tuesday for the sector.", "NEW DELHI"),
-    ("Dhaka, Nov 20 (SAW) – The ministry announced a new plan today for growers.", "Dhaka"),
+    ("Dhaka, Nov 20 (SAW) – The ministry announced a new plan today for growers.", "DHAKA"),
+    ("Lahore, Nov 21 (XYZ) -- Officials reopened the canal road this morning.", "LAHORE"),
     ("KATHMANDU, March 5 (RSS): Officials opened the new bridge over the river.", "KATHMANDU"),
     ("नई दिल्ली: मंत्रालय ने आज नई योजना की घोषणा की है।", "नई दिल्ली"),
 ])
@@ -109,3 +110,50 @@ def test_body_selector_override() -> None:
     result = extract(page(body=body), "https://ledger.example/news/x", source)
     assert result.body == "First chosen paragraph.\n\nSecond chosen paragraph."
     assert result.provenance["body"] == "selector"
+
+
+def test_printed_description_below_headline_stays_at_body_start() -> None:
+    lead = "Officials say the new canal gates will end the water shortage in the south."
+    head = f'<meta property="og:description" content="{lead}">'
+    body = f'<h1>Canal gates</h1><p class="kicker-text">{lead}</p>'
+    result = extract(page(head, body), "https://ledger.example/news/canal", make_source())
+    assert result.body is not None and result.body.startswith(lead + "\n\n")
+    assert result.lead == lead
+
+
+def test_double_dash_dateline_leaves_no_dash() -> None:
+    found, rest = split_dateline("MULTAN, Nov 21 (XYZ) -- The canal road reopened this morning.")
+    assert found == "MULTAN"
+    assert rest.startswith("The canal")
+
+
+def test_embedded_social_posts_are_not_body() -> None:
+    body = ('<h1>Canal</h1><blockquote class="twitter-tweet"><p>Quoted post text from someone'
+            ' else entirely, about the canal gates.</p>&mdash; Someone (@someone)</blockquote>')
+    result = extract(page(body=body), "https://ledger.example/news/canal", make_source())
+    assert result.body is not None and "Quoted post" not in result.body
+
+
+def test_teaser_box_and_closing_list_dropped() -> None:
+    paragraphs = ["First paragraph of the story, long enough to count.", "Second paragraph here.",
+                  "Most read", "Minister resigns over canal row", "Storm hits the coast",
+                  "Third paragraph of the story continues.", "Fourth paragraph.",
+                  "More from The Ledger", "Another story teaser."]
+    assert clean_paragraphs(paragraphs) == [
+        "First paragraph of the story, long enough to count.", "Second paragraph here.",
+        "Third paragraph of the story continues.", "Fourth paragraph."]
+
+
+def test_missed_paragraph_of_main_container_restored() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.body import fill_from_container
+
+    texts = ["The council opened the new canal gates on Monday after two years of work.",
+             "Farmers downstream said the water reached their fields within a few hours.",
+             "Engineers will inspect the embankments every week until the monsoon ends.",
+             "A second set of gates further south is due to be finished next spring."]
+    tree = lxml_html.document_fromstring(
+        "<html><body><div class='story'>" + "".join(f"<p>{t}</p>" for t in texts)
+        + "</div></body></html>")
+    assert fill_from_container([texts[0], texts[1], texts[3]], tree) == texts

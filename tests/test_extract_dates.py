@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.test_extract_helpers import make_source, page
 
 from scrapers.extract import extract
 from scrapers.extract.dates import is_plausible, normalize_digits, parse_date
+from tests.test_extract_helpers import make_source, page
 
 KARACHI = ZoneInfo("Asia/Karachi")
 KATHMANDU = ZoneInfo("Asia/Kathmandu")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.test_extract_helpers import make_source, page
-
 from scrapers.extract import extract
 from scrapers.extract.metadata import flatten_jsonld, loads_lenient
+from tests.test_extract_helpers import make_source, page
 
 URL = "https://ledger.example/news/canal"
 

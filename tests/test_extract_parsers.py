@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.test_extract_helpers import FIXTURES, make_source
 
 from scrapers.extract import extract
 from scrapers.parsers import Parser, load_parser
+from tests.test_extract_helpers import FIXTURES, make_source
 
 PARSER = "scrapers.parsers.pk.example_urdu_daily.UrduDailyParser"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+import unicodedata
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,13 @@ from lxml import html as lxml_html
 
 from scrapers.extract import Extracted
 from scrapers.extract.authors import clean_authors, fold
-from scrapers.extract.body import clean_paragraphs, join_paragraphs, run_trafilatura
+from scrapers.extract.body import (
+    clean_paragraphs,
+    drop_embeds,
+    fill_from_container,
+    join_paragraphs,
+    run_trafilatura,
+)
 from scrapers.extract.classify import classify
 from scrapers.extract.dateline import split_dateline
 from scrapers.extract.dates import format_offset, parse_date
@@ -111,8 +118,9 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
     if result.published_at is None and result.provenance.get("published_at") is None:
         _fill_fallback_date(result, tree, url, source_tz, source)
     has_date = result.published_at is not None or "published_date" in result.provenance
+    listing_urls = (source.homepage, *(item.url for item in source.listings)) if source else ()
     result.is_article, result.provenance["is_article"] = classify(
-        meta, tree, url, result.body, has_date
+        meta, tree, url, result.body, has_date, listing_urls
     )
     if source and source.parser:
         from scrapers.parsers import apply_parser, load_parser
@@ -158,11 +166,35 @@ def _store_published(result: Extracted, parsed: object, provenance: str) -> None
         result.provenance["published_at"] = provenance
 
 
+def _script(text: str) -> str:
+    """The writing system of the first letter in ``text`` (LATIN, ARABIC, BENGALI, ...)."""
+    for ch in text:
+        if ch.isalpha():
+            return unicodedata.name(ch, "UNKNOWN").split()[0]
+    return ""
+
+
+def _outlet_in_other_script(names: list[str], outlet: str) -> bool:
+    """True for one byline that renders the outlet's name in another script, word for word.
+
+    Only used once structured data has said the outlet wrote the page: a visible byline in
+    another script with as many words as the outlet's name is that name transliterated.
+    """
+    if len(names) != 1:
+        return False
+    name = names[0]
+    return _script(name) != _script(outlet) and len(name.split()) == len(outlet.split())
+
+
 def _fill_authors(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
                   sites: list[str]) -> None:
     outlet: tuple[str, str] | None = None
     for bylines, provenance in pick_byline_sources(meta, tree):
         names, outlet_name = clean_authors(bylines, sites)
+        if names and outlet and provenance == "text" and _outlet_in_other_script(
+            names, outlet[0]
+        ):
+            continue
         if names:
             result.authors = names
             result.provenance["authors"] = provenance
@@ -201,29 +233,48 @@ def _apply_selectors(result: Extracted, tree: lxml_html.HtmlElement, overrides: 
                 break
 
 
+def _place_standfirst(paragraphs: list[str], standfirst: lxml_html.HtmlElement | None) -> int:
+    """Put a printed standfirst at the start (once); the index where the article text begins.
+
+    When the first paragraph is the standfirst cut shorter or longer (a label such as "WARNING:"
+    or a dateline in front), the longer form replaces it instead of repeating it.
+    """
+    if standfirst is None or not paragraphs:
+        return 0
+    lead = text_of(standfirst)
+    key, head = fold(lead), fold(paragraphs[0])
+    if key and head and (key in head or head in key):
+        if len(lead) > len(paragraphs[0]):
+            paragraphs[0] = lead
+        return 0
+    if key in fold(" ".join(paragraphs[:3])):
+        return 0
+    paragraphs.insert(0, lead)
+    return 1
+
+
 def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
                work_tree: lxml_html.HtmlElement, url: str, overrides: dict[str, str],
                standfirst: lxml_html.HtmlElement | None) -> None:
     if "body" in overrides:
         paragraphs, provenance = select_paragraphs(tree, overrides["body"]), "selector"
     else:
+        drop_embeds(work_tree)
         paragraphs, provenance = run_trafilatura(work_tree, url), "trafilatura"
+        paragraphs = fill_from_container(paragraphs, tree)
     article_body = jsonld_text(meta.article.get("articleBody")) if meta.article else None
     if article_body and len(article_body) > 1.5 * sum(len(p) for p in paragraphs) + 200:
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", article_body) if p.strip()]
         provenance = "jsonld"
     h1 = first_h1(tree)
     paragraphs = clean_paragraphs(paragraphs, result.title, result.authors, (h1,) if h1 else ())
-    if paragraphs and "dateline" not in result.provenance:
-        place, rest = split_dateline(paragraphs[0])
+    first = _place_standfirst(paragraphs, standfirst)
+    if first < len(paragraphs) and "dateline" not in result.provenance:
+        place, rest = split_dateline(paragraphs[first])
         if place:
             result.dateline = place
             result.provenance["dateline"] = "text"
-            paragraphs[0] = rest
-    if standfirst is not None and paragraphs:
-        lead = text_of(standfirst)
-        if fold(lead) not in fold(" ".join(paragraphs[:2])):
-            paragraphs.insert(0, lead)
+            paragraphs[first] = rest
     if paragraphs:
         result.body = join_paragraphs(paragraphs)
         result.provenance["body"] = provenance

@@ -41,6 +41,23 @@ _DATEISH = re.compile(
     r"\d{1,4}[:/.\-]\d{1,2}|\b(?:19|20)\d{2}\b|\b(?:updated|published|posted|ago|min read)\b", re.I
 )
 _CREDIT = re.compile(r"^(?:images?|photos?|pictures?|credits?|source|getty|video)\b\s*:?", re.I)
+_IN_PLACE = re.compile(r"(?<=\w)\s+in\s+[A-Z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*)?$")
+_PAREN_CODE = re.compile(r"\s*\(\s*([^()]{1,12}?)\s*\)\s*$")
+_MINOR_WORDS = {"of", "the", "and", "for", "de", "des", "du", "la", "le", "news"}
+# A byline part ending in one of these names a desk, not a person ("Sports Desk", "X Bureau").
+_DESK_LAST = {
+    "desk", "desks", "bureau", "bureaus", "staff", "team", "newsroom", "report", "reporter",
+    "reporters", "correspondent", "correspondents", "writer", "writers", "editor", "editors",
+    "contributor", "contributors", "agencies",
+}
+# Desk, staff and correspondent words in Hindi, Nepali, Bengali and Urdu, anywhere in the part.
+_DESK_WORDS = {
+    "डेस्क", "डेस्‍क", "ब्यूरो", "ब्युरो", "संवाददाता", "प्रतिनिधि", "समाचारदाता", "स्टाफ", "रिपोर्टर",
+    "टीम", "एजेंसी", "एजेन्सी",
+    "ডেস্ক", "ব্যুরো", "প্রতিবেদক", "সংবাদদাতা", "প্রতিনিধি", "রিপোর্টার", "স্টাফ", "টিম",
+    "ڈیسک", "بیورو", "نمائندہ", "نمائندے", "نامہ", "نگار", "رپورٹر", "اسٹاف", "سٹاف", "ٹیم",
+    "ایجنسی", "ایجنسیاں",
+}
 
 
 def fold(text: str) -> str:
@@ -54,6 +71,49 @@ def is_agency(name: str) -> bool:
     return fold(name) in AGENCIES
 
 
+def split_agency_code(part: str) -> tuple[str, str | None]:
+    """('South Asia Wire', 'SAW') for 'South Asia Wire (SAW)': a name followed by its initials."""
+    match = _PAREN_CODE.search(part)
+    if not match:
+        return part, None
+    name, code = part[: match.start()].strip(), match.group(1)
+    letters = re.sub(r"[^\w]", "", code)
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    initials = "".join(w[0] for w in words if w.casefold() not in _MINOR_WORDS)
+    every = "".join(w[0] for w in words)
+    if letters.isupper() and len(letters) >= 2 and letters.casefold() in (
+        initials.casefold(), every.casefold()
+    ):
+        return name, letters
+    return part, None
+
+
+def _words(text: str) -> list[str]:
+    """Case-folded words with edge punctuation removed (combining marks kept, unlike ``fold``)."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return [w for w in (w.strip(".,;:|()[]'\"-–—") for w in text.split()) if w]
+
+
+def is_desk(part: str) -> bool:
+    """True for a desk, bureau or staff byline part ("Sports Desk", "নিজস্ব প্রতিবেদক")."""
+    if _NOISE.match(part):
+        return True
+    words = _words(part)
+    return bool(words) and (words[-1] in _DESK_LAST or any(w in _DESK_WORDS for w in words))
+
+
+_DESK_QUALIFIERS = {"sports", "business", "news", "web", "online", "digital", "city", "special",
+                    "staff", "political", "national", "world"}
+
+
+def _desk_owner(part: str) -> str:
+    """The part without its desk words ("Ganga Times Sports Desk" -> "Ganga Times")."""
+    words = part.split()
+    while words and (_words(words[-1]) or [""])[0] in (_DESK_LAST | _DESK_WORDS | _DESK_QUALIFIERS):
+        words.pop()
+    return " ".join(words)
+
+
 def _split_byline(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text)
     text = _URL.sub(" ", _EMAIL.sub(" ", text))
@@ -62,8 +122,13 @@ def _split_byline(text: str) -> list[str]:
     text = _DROP_SEGMENT.sub("", text)
     parts: list[str] = []
     for piece in _SPLIT.split(text):
-        piece = _PREFIX.sub("", piece.strip(" -–—|:·•()[]\"'")).strip(" -–—|:·•()[]\"'.")
+        piece = _PREFIX.sub("", piece.strip(" -–—|:·•[]\"'")).strip(" -–—|:·•[]\"'.")
         piece = _PREFIX.sub("", piece).strip()
+        piece, _code = split_agency_code(piece)
+        piece = _IN_PLACE.sub("", piece)
+        if piece.count("(") != piece.count(")"):
+            piece = piece.strip("()")
+        piece = piece.strip(" -–—|:·•()[]\"'.") if piece.startswith("(") else piece.strip()
         if piece:
             parts.append(piece)
     return parts
@@ -90,12 +155,22 @@ def clean_authors(
     for byline in bylines:
         if not byline or not isinstance(byline, str):
             continue
-        for part in _split_byline(byline):
+        after_desk = False
+        for index, part in enumerate(_split_byline(byline)):
             key = fold(part)
+            if after_desk:  # "Staff Reporter, Rajshahi": the desk's place, not a person
+                after_desk = False
+                continue
             if not key or key in seen:
                 continue
             if key in outlets or key.removeprefix("the ") in outlets:
                 outlet_hit = outlet_hit or part
+                continue
+            if is_desk(part):
+                owner = fold(_desk_owner(part))
+                if owner and (owner in outlets or owner.removeprefix("the ") in outlets):
+                    outlet_hit = outlet_hit or part
+                after_desk = index == 0
                 continue
             if not is_agency(part) and not _is_name(part):
                 continue

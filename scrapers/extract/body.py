@@ -6,6 +6,7 @@ import re
 
 import trafilatura
 from lxml import etree
+from lxml import html as lxml_html
 
 from scrapers.extract.authors import fold
 from scrapers.extract.dates import normalize_digits, parse_date
@@ -65,8 +66,15 @@ _CAPTION_CREDIT = re.compile(
     r"\s*[^.:]{2,90}|\((?:photo|image|file)[^)]{0,80}\))\s*$",
     re.I,
 )
+_BROWSER_NOTICE = re.compile(
+    r"\b(?:you\s+are\s+using\s+(?:a|an)\s+(?:outdated\s+)?browser|browser\s+version\s+with\s+limited"
+    r"|(?:please\s+)?(?:enable|turn\s+on)\s+javascript|javascript\s+is\s+(?:disabled|required)"
+    r"|upgrade\s+your\s+browser|(?:un)?supported\s+browser)\b",
+    re.I,
+)
 _CODE = re.compile(r"[{};]\s*$|^\s*(?:var|let|const|function|window\.|document\.)\b|\}\);|\(\{")
 TEASER_LINK_SHARE = 0.8
+LONG_TABLE_ROWS = 15
 
 
 def _element_text(el: etree._Element) -> str:
@@ -86,7 +94,10 @@ def tree_paragraphs(body: etree._Element) -> list[str]:
             items = child.findall(".//item") or [child]
             blocks = [(i, _element_text(i)) for i in items]
         elif child.tag == "table":
-            blocks = [(row, " ".join(_element_text(c) for c in row)) for row in child.iter("row")]
+            rows = list(child.iter("row"))
+            if len(rows) > LONG_TABLE_ROWS:
+                continue  # a data listing (rankings, names, prices), not article prose
+            blocks = [(row, " ".join(_element_text(c) for c in row)) for row in rows]
         else:
             blocks = [(child, _element_text(child))]
         for el, text in blocks:
@@ -106,9 +117,51 @@ def is_chrome(paragraph: str) -> bool:
         return True
     if short and (_READ_MORE.match(text) or _CREDIT.match(text) or _SOCIAL_ONLY.match(text)):
         return True
-    if len(text) < 400 and (_CAPTION_CREDIT.search(text) or _CODE.search(text)):
+    if len(text) < 400 and (_CAPTION_CREDIT.search(text) or _CODE.search(text)
+                            or _BROWSER_NOTICE.search(text)):
         return True
     return bool(short and _NEWSLETTER.search(text) and len(text.split()) < 30)
+
+
+_TEASER_TAIL = re.compile(
+    r"^(?:more\s+from\b|more\s+on\s+this|more\s+stories|more\s+news|read\s+next$|up\s+next$"
+    r"|you\s+(?:may|might)\s+also\s+(?:like|be\s+interested)|what\s+to\s+read\s+next)",
+    re.I,
+)
+_TEASER_BOX = re.compile(
+    r"^(?:most\s+(?:popular|read|viewed)\b|popular(?:\s+now|\s+stories)?$"
+    r"|related(?:\s+(?:stories|articles|news|coverage|content))?$|recommended(?:\s+for\s+you)?$"
+    r"|trending(?:\s+now)?$|editor'?s\s+picks?$|top\s+stories$)",
+    re.I,
+)
+
+
+def _cut_teasers(paragraphs: list[str]) -> list[str]:
+    """Drop teaser blocks: a closing "More from ..." list, and "Most read" boxes mid-text."""
+    out: list[str] = []
+    in_box = False
+    for index, para in enumerate(paragraphs):
+        text = para.strip(" :.")
+        short = len(text.split()) <= 7
+        if short and index >= max(2, len(paragraphs) // 2) and _TEASER_TAIL.match(text):
+            break
+        if short and index >= 1 and _TEASER_BOX.match(text):
+            in_box = True
+            continue
+        if in_box and len(text.split()) <= 20 and not para.rstrip().endswith(
+            (".", "!", "?", '"', "”", ":")
+        ):
+            continue  # a teaser headline in the box
+        in_box = False
+        out.append(para)
+    return out
+
+
+def _is_doubled(paragraph: str) -> bool:
+    """True for a teaser whose headline is printed twice in a row ("Title Title")."""
+    words = paragraph.split()
+    half = len(words) // 2
+    return len(words) >= 6 and len(words) % 2 == 0 and words[:half] == words[half:]
 
 
 def _cut_comment_form(paragraphs: list[str]) -> list[str]:
@@ -141,7 +194,8 @@ def clean_paragraphs(paragraphs: list[str], title: str | None = None,
                      authors: list[str] | None = None, headings: tuple[str, ...] = ()
                      ) -> list[str]:
     """Drop chrome, a comment form, a closing author bio, a repeated title and meta lines on top."""
-    kept = [p for p in _cut_comment_form(paragraphs) if not is_chrome(p)]
+    kept = [p for p in _cut_teasers(_cut_comment_form(paragraphs))
+            if not is_chrome(p) and not _is_doubled(p)]
     while kept and authors and _is_author_bio(kept[-1], authors):
         kept.pop()
     title_keys = {fold(t) for t in (title, *headings) if t}
@@ -153,6 +207,90 @@ def clean_paragraphs(paragraphs: list[str], title: str | None = None,
             continue
         deduped.append(para)
     return deduped
+
+
+_EMBED_XPATH = (
+    "//blockquote[contains(@class,'twitter-tweet') or contains(@class,'instagram-media')"
+    " or contains(@class,'tiktok-embed') or contains(@class,'reddit-embed')"
+    " or contains(@class,'wp-embedded-content') or contains(@class,'bluesky-embed')"
+    " or contains(@class,'threads-post') or contains(@class,'fb-xfbml')]"
+    "|//*[contains(concat(' ', normalize-space(@class), ' '), ' fb-post ')]"
+)
+
+
+def drop_embeds(tree: lxml_html.HtmlElement) -> None:
+    """Remove embedded social posts (tweets, Instagram, TikTok ...): quoted, not written, here."""
+    for el in tree.xpath(_EMBED_XPATH):
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+_NOT_MAIN = re.compile(r"comment|footer|sidebar|related|recommend|promo|newsletter|teaser|popular"
+                       r"|trending|outbrain|taboola|share|social|nav|menu|caption", re.I)
+_BLOCK_TAGS = ("p", "h2", "h3", "h4", "blockquote")
+
+
+def _html_text(el: lxml_html.HtmlElement) -> str:
+    parts = el.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+    return " ".join("".join(parts).replace("\xa0", " ").split())
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = fold(text).split()
+    return {tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))} if words else set()
+
+
+def main_container(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
+    """The element whose direct <p> children hold the most text (outside comments and chrome)."""
+    totals: dict[lxml_html.HtmlElement, int] = {}
+    for para in tree.iter("p"):
+        parent = para.getparent()
+        if parent is not None:
+            totals[parent] = totals.get(parent, 0) + len(_html_text(para))
+    for parent, _total in sorted(totals.items(), key=lambda item: -item[1])[:3]:
+        marks = " ".join(f"{a.get('class', '')} {a.get('id', '')}"
+                         for a in (parent, *parent.iterancestors()))
+        if parent.tag != "body" and not _NOT_MAIN.search(marks) and not parent.xpath(
+            "ancestor-or-self::footer|ancestor-or-self::aside|ancestor-or-self::nav"
+        ):
+            return parent
+    return None
+
+
+def fill_from_container(paragraphs: list[str], tree: lxml_html.HtmlElement) -> list[str]:
+    """Add paragraphs of the main container that trafilatura dropped, in page order.
+
+    Only when most of trafilatura's text comes from that container (so both saw the same article);
+    link-heavy and very short blocks are not added.
+    """
+    container = main_container(tree)
+    if container is None or not paragraphs:
+        return paragraphs
+    blocks = [(_html_text(el), el) for el in container if el.tag in _BLOCK_TAGS]
+    blocks = [(text, el) for text, el in blocks if text]
+    keys = [fold(p) for p in paragraphs]
+    found = [next((i for i, k in enumerate(keys) if fold(text) and fold(text) in k), None)
+             for text, _el in blocks]
+    matched = sum(len(paragraphs[i]) for i in {f for f in found if f is not None})
+    if matched < 0.5 * sum(len(p) for p in paragraphs):
+        return paragraphs
+    out = list(paragraphs)
+    have = _shingles(" ".join(paragraphs))
+    offset = 0
+    last = -1
+    for (text, el), index in zip(blocks, found, strict=True):
+        if index is not None:
+            last = index
+            continue
+        mine = _shingles(text)
+        if not mine or len(mine & have) > 0.3 * len(mine):
+            continue  # already there, perhaps split or worded slightly differently
+        linked = sum(len(_html_text(a)) for a in el.iter("a"))
+        if len(text) < 60 or el.tag != "p" or linked > 0.5 * len(text) or is_chrome(text):
+            continue
+        out.insert(last + 1 + offset, text)
+        offset += 1
+    return out
 
 
 def run_trafilatura(html: str, url: str | None) -> list[str]:

@@ -29,14 +29,23 @@ def link_density(tree: lxml_html.HtmlElement) -> float:
     return linked / total if total else 1.0
 
 
-def is_listing_url(url: str) -> bool:
-    """True for home, tag, topic, category, author and pagination URLs."""
+def is_listing_url(url: str, listing_urls: tuple[str, ...] = ()) -> bool:
+    """True for home, tag, topic, category, author and pagination URLs (and known listings)."""
     path = urlsplit(url).path or "/"
-    return path in ("/", "") or bool(_LISTING_PATH.match(path))
+    if path in ("/", "") or bool(_LISTING_PATH.match(path)):
+        return True
+    return _url_key(url) in {_url_key(u) for u in listing_urls if u}
+
+
+def _url_key(url: str) -> str:
+    """Host and path without scheme, query, 'index.html' or trailing slash."""
+    parts = urlsplit(url)
+    path = re.sub(r"/index\.html?$", "/", parts.path or "/").rstrip("/")
+    return f"{(parts.hostname or '').removeprefix('www.')}{path}"
 
 
 def classify(meta: PageMeta, tree: lxml_html.HtmlElement, url: str, body: str | None,
-             has_date: bool) -> tuple[bool, str]:
+             has_date: bool, listing_urls: tuple[str, ...] = ()) -> tuple[bool, str]:
     """(is_article, reason) from page type markers, URL shape, text length and link density."""
     words = len((body or "").split())
     og_type = (meta.og.get("type") or "").lower()
@@ -44,11 +53,12 @@ def classify(meta: PageMeta, tree: lxml_html.HtmlElement, url: str, body: str | 
     listing_type = bool(meta.page_types & NON_ARTICLE_TYPES) and meta.article is None
     if words < MIN_ARTICLE_WORDS:
         return False, f"text:too short ({words} words)"
-    if typed and not is_listing_url(url):
+    listing_url = is_listing_url(url, listing_urls)
+    if typed and not listing_url:
         kind = "jsonld" if meta.article is not None else "opengraph"
         return True, f"{kind}:article type"
     density = link_density(tree)
-    if listing_type or is_listing_url(url) or og_type == "website":
+    if listing_type or listing_url or og_type == "website":
         if words >= 3 * MIN_UNTYPED_WORDS and has_date and density < 0.3:
             return True, "text:long dated text on a listing-like page"
         return False, "text:listing page"

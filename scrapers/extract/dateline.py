@@ -1,10 +1,15 @@
-"""Datelines ("ISLAMABAD - ", "NEW DELHI:", "Dhaka, Nov 20 (SAW) –") split off paragraph one."""
+"""Datelines ("ISLAMABAD - ", "NEW DELHI:", "Dhaka, Nov 20 (SAW) –") split off paragraph one.
+
+Rule: ``dateline`` is the place only (no day, no agency code), upper-cased so that "Kathmandu, Nov
+21 (SAW):" and "KATHMANDU (SAW) -" give the same "KATHMANDU"; scripts without case are kept as
+printed.  The rest of the paragraph starts at its first word (no leftover dash or colon).
+"""
 
 from __future__ import annotations
 
 import re
 
-_SEP = r"\s*[:\-–—]\s*"
+_SEP = r"\s*(?:[:\-–—]{1,2})\s*"
 _AGENCY = r"(?:\s*\((?:[A-Z][A-Za-z.]{1,9})(?:/[A-Z][A-Za-z.]{1,9})?\))?"
 _DAY = r"(?:,?\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Z][a-z]{2,8}\.?)(?:,\s*\d{4})?)"
 _CAPS_PLACE = r"[A-Z][A-Z.'\-]+(?:\s+[A-Z][A-Z.'\-]+){0,3}(?:,\s*[A-Z][A-Za-z.]+){0,1}"
@@ -25,9 +30,9 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
         if not match:
             continue
         place = match.group("place").strip(" ,")
-        rest = paragraph[match.end():]
+        rest = paragraph[match.end():].lstrip(" :-–—")
         if len(rest.split()) < 4 or len(place) < 3:
             continue
         if place.isupper() or pattern is not _PATTERNS[0]:
-            return place, rest
+            return place.upper(), rest
     return None, paragraph

@@ -29,6 +29,9 @@ _BYLINE_XPATH = (
     " or contains(@class,'article-author') or contains(@class,'story-author')]"
     "[not(ancestor::aside or ancestor::footer or ancestor::nav)]"
 )
+_BYLINE_WORDS = ("author", "byline", "writer", "reporter")
+_NOT_BYLINE_WORDS = ("bio", "box", "avatar", "image", "img", "photo", "pic", "desc", "about",
+                     "more", "list", "social", "follow", "card", "profile", "info", "wrap")
 _PAYWALL_XPATH = (
     "//*[contains(@class,'paywall') or contains(@id,'paywall') or contains(@class,'premium-lock')"
     " or contains(@class,'subscriber-only') or contains(@class,'meteredContent')]"
@@ -102,7 +105,46 @@ def pick_byline_sources(meta: PageMeta, tree: lxml_html.HtmlElement
                     "microdata"))
     bylines = [text_of(el) for el in tree.xpath(_BYLINE_XPATH)[:4]]
     sources.append(([b for b in bylines if 2 < len(b) < 120], "text"))
+    sources.append((headline_bylines(tree), "text"))
     return sources
+
+
+def _byline_ish(el: lxml_html.HtmlElement) -> bool:
+    """True for an element whose class, itemprop or rel says it holds the byline."""
+    if (el.get("rel") or "").lower() == "author":
+        return True
+    if (el.get("itemprop") or "").lower() in ("author", "creator"):
+        return True
+    for token in (el.get("class") or "").lower().split():
+        pieces = re.split(r"[-_]+|(?<=[a-z])(?=[A-Z])", token)
+        if any(w in token for w in _BYLINE_WORDS) and not any(
+            p in _NOT_BYLINE_WORDS for p in pieces
+        ):
+            return True
+    return False
+
+
+def headline_bylines(tree: lxml_html.HtmlElement, limit: int = 60) -> list[str]:
+    """Texts of byline-ish elements among the first ``limit`` elements after the headline."""
+    h1 = next(iter(tree.xpath("//article//h1|//main//h1") or tree.xpath("//h1")), None)
+    if h1 is None:
+        return []
+    found: list[lxml_html.HtmlElement] = []
+    for el in h1.xpath(f"following::*[position() <= {limit}]"):
+        if el.tag == "h1" or (el.tag == "p" and len(text_of(el)) > 200):
+            break  # another headline, or the article text has begun
+        if el.xpath("ancestor::aside|ancestor::footer|ancestor::nav"):
+            continue
+        if _byline_ish(el) and not any(a in found for a in el.iterancestors()):
+            found.append(el)
+    texts = []
+    for el in found:
+        inner = [d for d in el.iterdescendants() if isinstance(d.tag, str) and _byline_ish(d)]
+        for node in inner or [el]:
+            text = text_of(node)
+            if 2 < len(text) < 120 and text not in texts:
+                texts.append(text)
+    return texts[:4]
 
 
 def _near_headline(el: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None) -> bool:
@@ -139,12 +181,51 @@ def pick_lead(meta: PageMeta, tree: lxml_html.HtmlElement
         ):
             return text, "text", el
     description = (jsonld_text(meta.article.get("description")) if meta.article else None)
+    printed = _printed_description(tree, h1, (description, meta_description))
+    if printed is not None:
+        return text_of(printed), "text", printed
     if description:
         return " ".join(description.split()), "jsonld", None
     if meta.og.get("description"):
         return " ".join(meta.og["description"].split()), "opengraph", None
     value = meta.first_meta("description")
     return (" ".join(value.split()), "meta", None) if value else (None, None, None)
+
+
+def _same_as_description(text: str, descriptions: tuple[str | None, ...]) -> bool:
+    """True when ``text`` is one of the descriptions (which may be cut short with an ellipsis)."""
+    key = fold(text)
+    for value in descriptions:
+        if not value:
+            continue
+        cut = value.strip().endswith(("…", "..."))
+        desc = fold(value.strip().rstrip("….").strip())
+        if desc and (key == desc or (cut and len(desc) >= 30 and key.startswith(desc))):
+            return True
+    return False
+
+
+def _printed_description(tree: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None,
+                         descriptions: tuple[str | None, ...]
+                         ) -> lxml_html.HtmlElement | None:
+    """The first text block below the headline when it prints the page's description."""
+    if h1 is None or not any(descriptions):
+        return None
+    for el in h1.xpath("following::*[self::p or self::h2 or self::h3 or self::div or self::span"
+                       " or self::li or self::figcaption][position() <= 40]"):
+        if el.xpath(".//p|.//div|.//h2|.//h3|.//li|.//ul"):
+            continue
+        text = text_of(el)
+        if len(text) < 40:
+            continue  # bylines, dates, labels
+        if el.tag == "figcaption" or el.xpath("ancestor::figure|ancestor::aside"):
+            continue
+        if len(text) <= 600 and _near_headline(el, h1) and _same_as_description(
+            text, descriptions
+        ):
+            return el
+        return None  # the first block of text is something else
+    return None
 
 
 def pick_section(meta: PageMeta) -> tuple[str | None, str | None]:
