@@ -14,7 +14,12 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL := WARNING
 export PYTHONPATH := $(PROJECT)
 export SCRAPY_SETTINGS_MODULE := scrapers.settings
 
-.PHONY: setup demo test test-slow lint bench check-sources airflow-setup clean
+SHARED ?= $(abspath $(PROJECT)/../shared)
+DATASETS := $(SHARED)/datasets
+SCORE := $(PY) $(SHARED)/tools/score_extraction.py
+
+.PHONY: setup demo test test-slow test-all lint docs docs-check bench bench-extraction \
+	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
 
@@ -41,14 +46,39 @@ test: setup
 test-slow: setup
 	$(PY) -m pytest -q -m slow
 
+test-all: setup
+	$(PY) -m pytest -q -m "not live"
+
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff check .
 
+docs: $(VENV)/.synced
+	$(PY) -m transforms.docs
+
+docs-check: $(VENV)/.synced
+	$(PY) -m transforms.docs --check
+
+# Opt-in: needs the internet; here it fails cleanly, one line per outlet.
 check-sources: $(VENV)/.synced
 	$(PY) -m scrapers.check_sources
 
-bench: setup
-	$(PY) bench/extraction.py /work/shared/datasets/bodies-dev --out bench/out/bodies.jsonl --compare-trafilatura
+airflow: setup
+	$(PY) -m scrapers.demo.standalone
+
+bench-extraction: $(VENV)/.synced
+	@mkdir -p bench/out
+	for set in bodies-dev fields-dev; do \
+	  $(PY) bench/extraction.py $(DATASETS)/$$set --out bench/out/$$set.jsonl --compare-trafilatura || exit 1; \
+	  echo "== newsflow on $$set"; $(SCORE) $(DATASETS)/$$set bench/out/$$set.jsonl || exit 1; \
+	  echo "== trafilatura on $$set"; $(SCORE) $(DATASETS)/$$set bench/out/$$set.trafilatura.jsonl || exit 1; \
+	done
+
+bench: setup bench-extraction
+	$(PY) bench/dag_parse.py
+	$(PY) bench/crawl.py
+	$(PY) bench/incremental.py
+	$(PY) bench/transform.py
+	$(PY) bench/dedup.py
 
 clean:
 	rm -rf airflow_home data/lake data/staging .pytest_cache
