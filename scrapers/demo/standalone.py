@@ -136,6 +136,8 @@ def airflow_env(
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
+    # the LocalExecutor forks `parallelism` workers up front (default 32): size it to the box
+    env.setdefault("AIRFLOW__CORE__PARALLELISM", str(max(4, 2 * (os.cpu_count() or 2))))
     env.update(extra or {})
     return env
 
@@ -380,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Initialising Airflow in {airflow_home} ...", flush=True)
         init_airflow_home(env)
 
+    # handle both even if started with SIGINT ignored (e.g. as a background job of a script)
+    signal.signal(signal.SIGINT, _raise_interrupt)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     group = ProcessGroup(env)
     api_url = f"http://{HOST}:{args.port}"
@@ -405,8 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stopping = time.monotonic()
         group.stop()
-        print("Stopped.", flush=True)
+        print(f"Stopped in {time.monotonic() - stopping:.0f}s.", flush=True)
 
 
 def _banner(api_url: str, admin: AdminPassword, env: Mapping[str, str]) -> None:
