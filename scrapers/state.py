@@ -10,6 +10,8 @@ Two things make a second run over an unchanged site cheap:
 
 Documents live in ``<lake>/state/source=<id>/documents.json``; which articles are stored is read
 from the articles table itself, so the state can never claim a row the lake does not hold.
+The lake may be local or on an object store (``transforms.storage``): the file is read whole and
+replaced whole (temp file + ``os.replace`` locally, one PUT on S3).
 """
 
 from __future__ import annotations
@@ -19,20 +21,25 @@ import os
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock
 
 from scrapers.discovery import Candidate, DocumentLinks
 
+if TYPE_CHECKING:
+    from transforms.storage import LakeLocation
+
 STATE_DIR = "state"
 PAGES_KEY = "_pages"
 
 
-def state_path(root: Path, source_id: str) -> Path:
-    from transforms.lake import check_source
+def state_path(root: str | Path | LakeLocation, source_id: str) -> str:
+    """Filesystem path of one source's document state inside the lake."""
+    from transforms.lake import check_source, lake_location
 
-    return root / STATE_DIR / f"source={check_source(source_id)}" / "documents.json"
+    loc = lake_location(root)
+    return loc.join(STATE_DIR, f"source={check_source(source_id)}", "documents.json")
 
 
 def _candidate_to_json(c: Candidate) -> dict[str, Any]:
@@ -53,8 +60,12 @@ def _candidate_from_json(data: dict[str, Any]) -> Candidate:
 class DocumentState:
     """Validators and remembered links of one source's discovery documents."""
 
-    def __init__(self, path: Path, entries: dict[str, dict[str, Any]] | None = None) -> None:
-        self.path = path
+    def __init__(self, path: str | Path, entries: dict[str, dict[str, Any]] | None = None,
+                 location: LakeLocation | None = None) -> None:
+        from transforms.lake import lake_location
+
+        self.location = location or lake_location(Path(path).parent)
+        self.path = str(path) if location is not None else self.location.join("documents.json")
         entries = dict(entries or {})
         self.pages: dict[str, dict[str, Any]] = dict(entries.pop(PAGES_KEY, None) or {})
         self.entries: dict[str, dict[str, Any]] = entries
@@ -62,13 +73,14 @@ class DocumentState:
         self.changed_pages: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def load(cls, root: Path, source_id: str) -> DocumentState:
-        path = state_path(root, source_id)
-        try:
-            entries = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            entries = {}  # no state yet, or unreadable: crawl everything
-        return cls(path, entries if isinstance(entries, dict) else {})
+    def load(cls, root: str | Path | LakeLocation, source_id: str) -> DocumentState:
+        """The stored state of one source (empty if none or unreadable)."""
+        from transforms.lake import lake_location
+
+        loc = lake_location(root)
+        path = state_path(loc, source_id)
+        entries = _read_json(loc, path)
+        return cls(path, entries, loc)
 
     def request_headers(self, url: str) -> dict[str, str]:
         """Conditional-request headers for a document we have seen."""
@@ -131,23 +143,43 @@ class DocumentState:
         """Merge this crawl's changes into the stored state, atomically and under a lock."""
         if not self.changed and not self.changed_pages:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path) + ".lock", timeout=120):
-            try:
-                stored = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                stored = {}
+        loc = self.location
+        with self._lock():
+            stored = _read_json(loc, self.path)
             stored.update(self.changed)
             pages = stored.get(PAGES_KEY) or {}
             pages.update(self.changed_pages)
             stored[PAGES_KEY] = pages
-            tmp = self.path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(stored, sort_keys=True), encoding="utf-8")
-            os.replace(tmp, self.path)
+            data = json.dumps(stored, sort_keys=True).encode("utf-8")
+            if not loc.local:  # object store: one PUT of the whole file
+                loc.write_bytes(self.path, data, "state")
+                return
+            path = loc.local_path(self.path)
+            tmp = path.with_suffix(".json.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+
+    def _lock(self) -> FileLock:
+        """Writer lock: beside the file locally; per machine on object stores (see lake docs)."""
+        if self.location.local:
+            path = self.location.local_path(self.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return FileLock(str(path) + ".lock", timeout=120)
+        source = Path(self.path).parent.name
+        return self.location.lock(f"state-{source}", 120)
+
+
+def _read_json(loc: LakeLocation, path: str) -> dict[str, Any]:
+    """A JSON object stored in the lake, or ``{}`` if absent or unreadable (crawl everything)."""
+    try:
+        entries = json.loads(loc.read_bytes(path).decode("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return entries if isinstance(entries, dict) else {}
 
 
 def known_articles(
-    root: Path, source_id: str, start: datetime, end: datetime
+    root: str | Path | LakeLocation, source_id: str, start: datetime, end: datetime
 ) -> dict[str, datetime]:
     """Canonical keys of the source's stored articles near the window -> their last version time.
 

@@ -8,6 +8,9 @@ one (gzip members are independent, so every old offset stays valid), an exchange
 and payload digest are already archived is not written again (its existing ``raw_ref`` is
 returned, so unchanged pages keep unchanged rows), and new or changed pages are appended.  The file
 is built in ``<lake>/_staging/`` under a per-file lock and ``os.replace``d into place on close.
+On an object-store lake (``NEWSFLOW_LAKE=s3://...``) the file is built the same way in a local
+scratch directory (the previous object downloaded first) and uploaded to its final key in one
+request on close; readers fetch a ``raw_ref`` with ranged GETs (``transforms.storage``).
 
 ``raw_ref`` = ``raw/date=YYYY-MM-DD/source=<id>/<file>.warc.gz#<offset of the response record>``,
 relative to the lake root.  ``NEWSFLOW_RAW_ARCHIVE=0`` turns archiving off.
@@ -28,6 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import pyarrow as pa
 from filelock import FileLock
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -38,12 +42,12 @@ from warcio.warcwriter import WARCWriter
 
 from transforms.lake import (
     LOCK_TIMEOUT_S,
-    LOCKS_DIR,
-    STAGING_DIR,
     check_date,
     check_source,
+    lake_location,
     lake_root,
 )
+from transforms.storage import LakeLocation
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -104,12 +108,19 @@ def raw_relpath(day: date, source: str, run_key: str) -> str:
     return rel
 
 
-def resolve_raw_ref(raw_ref: str, root: str | Path | None = None) -> tuple[Path, int]:
-    """The WARC file and offset a ``raw_ref`` names; raise ValueError if malformed or unsafe."""
+def resolve_raw_ref(raw_ref: str, root: str | Path | LakeLocation | None = None
+                    ) -> tuple[Path | str, int]:
+    """The WARC file (a Path; on object stores a key) and offset a ``raw_ref`` names.
+
+    Raise ValueError if the ref is malformed or unsafe.
+    """
     match = RAW_REF.match(raw_ref or "")
     if not match:
         raise ValueError(f"malformed raw_ref {raw_ref!r}")
-    base = Path(root) if root is not None else lake_root()
+    loc = lake_location(root)
+    if not loc.local:
+        return loc.join(raw_ref.rsplit("#", 1)[0]), int(match.group(4))
+    base = loc.local_root or Path(lake_root())
     path = base / raw_ref.rsplit("#", 1)[0]
     if not path.resolve().is_relative_to((base / RAW_DIR).resolve()):
         raise ValueError(f"raw_ref {raw_ref!r} escapes {base / RAW_DIR}")
@@ -163,20 +174,24 @@ def scrapy_headers(headers: Any) -> Headers:
 class WarcArchive:
     """Writes one crawl's exchanges to ``<lake>/raw/date=<day>/source=<id>/<run-key>.warc.gz``."""
 
-    def __init__(self, root: str | Path, source: str, day: date, run_key: str | None = None,
-                 *, stats: Any = None, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str | Path | LakeLocation, source: str, day: date,
+                 run_key: str | None = None, *, stats: Any = None,
+                 lock_timeout: float = LOCK_TIMEOUT_S) -> None:
+        self.location = lake_location(root)
+        self.root: Path | str = self.location.local_root or self.location.uri
         self.source = check_source(source)
         self.day = day
         self.run_key = run_key or make_run_key(day, source)
         self.relpath = raw_relpath(day, source, self.run_key)
-        self.target = self.root / self.relpath
+        self.key = self.location.join(self.relpath)
+        self.target: Path | str = (self.location.local_path(self.key) if self.location.local
+                                   else self.key)
         self.stats = stats
         self.written = 0
         self.closed = False
         self.info_written = False
         self.prefix = f"raw-{check_date(day)}-{self.source}-{self.run_key}-"
-        staging = self.root / STAGING_DIR
+        staging = self.location.scratch_dir()
         self.temp = staging / f"{self.prefix}{uuid.uuid4().hex}.warc.gz.tmp"
         self.lock = self._acquire_lock(lock_timeout)
         try:
@@ -192,12 +207,13 @@ class WarcArchive:
 
     def _acquire_lock(self, timeout: float) -> FileLock:
         """Hold the file's writer lock for the archive's lifetime (one writer per target)."""
-        locks = self.root / LOCKS_DIR
-        locks.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(locks / f"raw-{check_date(self.day)}-{self.source}.lock"),
-                        timeout=timeout)
+        lock = self.location.lock(f"raw-{check_date(self.day)}-{self.source}", timeout)
         lock.acquire()
         return lock
+
+    def _published(self) -> bool:
+        """True if the WARC exists in the lake."""
+        return self.location.exists(self.key)
 
     def _remove_stale_temps(self, staging: Path) -> None:
         """Remove temp files left by a crashed writer of this same target (we hold its lock)."""
@@ -206,13 +222,15 @@ class WarcArchive:
 
     def _copy_previous(self) -> dict[tuple[str, int, str], str]:
         """Copy the existing file verbatim into the temp; index its responses by content."""
-        if not self.target.exists():
+        try:
+            previous = self.location.open_stream(self.key)
+        except FileNotFoundError:
             return {}
-        with self.target.open("rb") as previous:
+        with previous:
             shutil.copyfileobj(previous, self.handle)
         self.handle.flush()
         return {(r.url, r.status, payload_digest(r.body)): r.raw_ref
-                for r in iter_warc_file(self.target, self.relpath)}
+                for r in iter_warc_file(self.temp, self.relpath)}
 
     def __enter__(self) -> WarcArchive:
         return self
@@ -233,7 +251,8 @@ class WarcArchive:
         info = {"software": "newsflow scrapers.warc (warcio)", "format": "WARC File Format 1.1",
                 "newsflow-source": self.source, "newsflow-run-day": check_date(self.day),
                 "newsflow-run-key": self.run_key}
-        self.writer.write_record(self.writer.create_warcinfo_record(self.target.name, info))
+        name = self.relpath.rsplit("/", 1)[-1]
+        self.writer.write_record(self.writer.create_warcinfo_record(name, info))
         self.info_written = True
 
     def write_exchange(self, url: str, request_headers: Headers, status: int,
@@ -310,20 +329,19 @@ class WarcArchive:
             via=via or meta.get("via"),
         )
 
-    def close(self) -> Path | None:
+    def close(self) -> Path | str | None:
         """Move the finished WARC into place atomically; return it (None if nothing new)."""
         if self.closed:
-            return self.target if self.target.exists() else None
+            return self.target if self._published() else None
         if self.written == 0:
             self.abort()
-            return self.target if self.target.exists() else None
+            return self.target if self._published() else None
         try:
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
-            self.target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.temp, self.target)
-            _fsync_dir(self.target.parent)
+            self.location.publish(self.temp, self.key)  # os.replace, or one upload
+            self.temp.unlink(missing_ok=True)
         except BaseException:
             self.abort()
             raise
@@ -345,20 +363,6 @@ class WarcArchive:
     def on_spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
         """Scrapy ``spider_closed`` handler: publish the WARC."""
         self.close()
-
-
-def _fsync_dir(path: Path) -> None:
-    """fsync a directory so a rename in it is durable (no-op where unsupported)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def open_archive_for_crawler(crawler: Crawler, source_id: str, day: date | None = None
@@ -412,11 +416,11 @@ def _record_of(record: ArcWarcRecord, raw_ref: str) -> RawRecord:
     )
 
 
-def read_raw(raw_ref: str, root: str | Path | None = None) -> RawRecord:
+def read_raw(raw_ref: str, root: str | Path | LakeLocation | None = None) -> RawRecord:
     """Read exactly the response record a ``raw_ref`` points to."""
-    path, offset = resolve_raw_ref(raw_ref, root)
-    with path.open("rb") as handle:
-        handle.seek(offset)
+    loc = lake_location(root)
+    path, offset = resolve_raw_ref(raw_ref, loc)
+    with _open_at(loc, path, offset) as handle:
         record = next(iter(ArchiveIterator(handle)), None)
         if record is None or record.rec_type != "response":
             kind = record.rec_type if record is not None else "nothing"
@@ -424,9 +428,24 @@ def read_raw(raw_ref: str, root: str | Path | None = None) -> RawRecord:
         return _record_of(record, raw_ref)
 
 
-def iter_warc_file(path: Path, relpath: str) -> Iterator[RawRecord]:
-    """Response records of one WARC file, each with its ``raw_ref``."""
-    with path.open("rb") as handle:
+def _open_at(loc: LakeLocation | None, path: Path | str, offset: int) -> Any:
+    """A readable handle of a lake file positioned at ``offset`` (buffered ranged GETs on S3)."""
+    if isinstance(path, Path) or loc is None:
+        handle: Any = Path(path).open("rb")  # noqa: SIM115 - returned to the caller's with
+        handle.seek(offset)
+        return handle
+    if offset == 0:  # whole file: one streaming GET
+        return loc.open_stream(path)
+    raw = loc.open_input(path)
+    raw.seek(offset)
+    return pa.BufferedInputStream(raw, 1 << 20)
+
+
+def iter_warc_file(path: Path | str, relpath: str, location: LakeLocation | None = None
+                   ) -> Iterator[RawRecord]:
+    """Response records of one WARC file (a local Path, or a key in ``location``)."""
+    local = location is None or location.local
+    with _open_at(location, Path(path) if local else str(path), 0) as handle:
         records = ArchiveIterator(handle)
         for record in records:
             offset = records.offset  # start of this record; read before consuming it
@@ -434,18 +453,21 @@ def iter_warc_file(path: Path, relpath: str) -> Iterator[RawRecord]:
                 yield _record_of(record, f"{relpath}#{offset}")
 
 
-def iter_raw(root: str | Path | None, start_day: date, end_day: date,
+def iter_raw(root: str | Path | LakeLocation | None, start_day: date, end_day: date,
              sources: list[str] | None = None) -> Iterator[RawRecord]:
     """Response records archived on run days ``start_day``..``end_day`` (inclusive)."""
-    base = Path(root) if root is not None else lake_root()
+    loc = lake_location(root)
     wanted = {check_source(s) for s in sources} if sources else None
     day = start_day
     while day <= end_day:
-        day_dir = base / RAW_DIR / f"date={check_date(day)}"
-        for source_dir in sorted(day_dir.glob("source=*")):
-            source = source_dir.name[len("source="):]
+        day_dir = loc.join(RAW_DIR, f"date={check_date(day)}")
+        found = []
+        for path in loc.list_files(day_dir, "source=*/*.warc.gz"):
+            source_dir, name = loc.relative(path).split("/")[-2:]
+            found.append((source_dir[len("source="):], name, path))
+        for source, _, path in sorted(found):
             if wanted is not None and source not in wanted:
                 continue
-            for path in sorted(source_dir.glob("*.warc.gz")):
-                yield from iter_warc_file(path, path.relative_to(base).as_posix())
+            local = loc.local_path(path) if loc.local else path
+            yield from iter_warc_file(local, loc.relative(path), loc)
         day += timedelta(days=1)

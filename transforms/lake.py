@@ -3,7 +3,9 @@
 Layout: ``<root>/<table>/date=YYYY-MM-DD/source=<id>/part-0.parquet`` for the ``articles`` and
 ``quarantine`` tables.  Writes merge partition by partition under a file lock: existing rows stay
 untouched unless their content changed, files whose partition did not change are not rewritten,
-and every write goes through a temp file in ``<root>/_staging/`` followed by ``os.replace``.
+and every write is all-or-nothing: on a local lake a temp file in ``<root>/_staging/`` followed by
+``os.replace``, on an object store (``NEWSFLOW_LAKE=s3://bucket/prefix``) one upload of the final
+object (see ``transforms.storage``).
 A rewritten partition is always written with the current schema (columns an older file lacks
 become null).  ``story_id`` is sticky: a stored non-null value is kept, and a
 new value alone only counts as a change when the stored one is null.
@@ -11,13 +13,11 @@ new value alone only counts as a change when the stored one is null.
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -30,16 +30,20 @@ from filelock import FileLock
 from transforms.schema import (
     ARTICLE_COLUMNS,
     ARTICLES_SCHEMA,
+    NEW_IN_V2,
     PARTITIONING,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
+    RUN_REPORT_COLUMNS,
+    arrow_schema,
     dataset_schema,
 )
+from transforms.storage import LAKE_ENV as LAKE_ENV
+from transforms.storage import LOCKS_DIR as LOCKS_DIR
+from transforms.storage import STAGING_DIR as STAGING_DIR
+from transforms.storage import LakeLocation, configured_root, fsync_dir
 
-LAKE_ENV = "NEWSFLOW_LAKE"
 PART_FILE = "part-0.parquet"
-STAGING_DIR = "_staging"
-LOCKS_DIR = "_locks"
 LOCK_TIMEOUT_S = 3600.0
 SAFE_SOURCE = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
 SAFE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -57,6 +61,7 @@ class TableSpec:
     updates: bool
     moves: bool
     sticky: frozenset[str] = frozenset()
+    optional: frozenset[str] = frozenset()  # callers may omit these columns (stored as null)
     """Columns whose stored non-null value wins over a new one (a new value only fills a null);
     callers may omit them (they are then null)."""
 
@@ -66,10 +71,15 @@ class TableSpec:
 ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id",
                      frozenset({"crawled_at", "run_id", "raw_ref"}),
                      ("published_at", "article_id"), updates=True, moves=True,
-                     sticky=frozenset({"story_id"}))
+                     sticky=frozenset({"story_id"}), optional=frozenset(NEW_IN_V2))
 QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)
+# One row per (date, source) partition, every column (date and source too) stored in the file:
+# the key is run_id, and merge_run_reports drops a partition's rows of other runs, so re-running
+# a day replaces its rows.
+RUN_REPORTS = TableSpec("run_reports", arrow_schema(RUN_REPORT_COLUMNS), "run_id",
+                        frozenset({"created_at"}), ("run_id",), updates=True, moves=False)
 
 
 @dataclass
@@ -141,17 +151,19 @@ class MergeResult:
                 "partitions": [asdict(p) for p in self.partitions]}
 
 
-def lake_root() -> Path:
-    """Lake root: ``$NEWSFLOW_LAKE`` or ``<repo>/data/lake``."""
-    configured = os.environ.get(LAKE_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    return Path(__file__).resolve().parents[1] / "data" / "lake"
+def lake_root() -> Path | str:
+    """Lake root: ``$NEWSFLOW_LAKE`` (a Path, or an object-store URI string) or ``data/lake``."""
+    return configured_root()
 
 
-def _root(root: str | Path | None) -> Path:
-    """The given root or the default one."""
-    return Path(root) if root is not None else lake_root()
+def lake_location(root: str | Path | LakeLocation | None = None) -> LakeLocation:
+    """The storage location of ``root`` (default: ``lake_root()``)."""
+    return LakeLocation.parse(root)
+
+
+def _root(root: str | Path | LakeLocation | None) -> LakeLocation:
+    """The given root or the default one, as a location."""
+    return LakeLocation.parse(root)
 
 
 def check_date(value: Any) -> str:
@@ -182,61 +194,46 @@ def partition_path(table_dir: Path, day: Any, source: Any) -> Path:
     return path
 
 
-def _lock(root: Path, table: str) -> FileLock:
-    """The writer lock of one table."""
-    locks = root / LOCKS_DIR
-    locks.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(locks / f"{table}.lock"), timeout=LOCK_TIMEOUT_S)
+def partition_key(loc: LakeLocation, table: str, day: Any, source: Any) -> str:
+    """Filesystem path of one partition file of ``table`` in the lake, checked to stay inside."""
+    key = loc.join(table, f"date={check_date(day)}", f"source={check_source(source)}", PART_FILE)
+    if loc.local:
+        partition_path(loc.local_path(loc.join(table)), day, source)  # resolves symlinks too
+    return key
 
 
-def clean_staging(root: Path, table: str) -> int:
+def _parts(path: str) -> tuple[str, str]:
+    """``(date, source)`` of a partition file path."""
+    pure = PurePosixPath(path)
+    return pure.parent.parent.name[5:], pure.parent.name[7:]
+
+
+def _lock(loc: LakeLocation, table: str) -> FileLock:
+    """The writer lock of one table (on object stores: per machine; the Airflow pool is global)."""
+    return loc.lock(table, LOCK_TIMEOUT_S)
+
+
+def clean_staging(root: str | Path | LakeLocation, table: str) -> int:
     """Remove leftover temp files of ``table`` (call while holding its lock); returns count."""
-    staging = root / STAGING_DIR
-    removed = 0
-    for stale in staging.glob(f"{table}-*.tmp"):
-        stale.unlink(missing_ok=True)
-        removed += 1
-    return removed
+    return _root(root).clean_scratch(f"{table}-")
 
 
-def _fsync_dir(path: Path) -> None:
-    """fsync a directory so a rename in it is durable (no-op where unsupported)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+_fsync_dir = fsync_dir
 
 
-def write_atomic(table: pa.Table, path: Path, root: Path, name: str) -> None:
-    """Write a Parquet file via a fsynced temp file in ``<root>/_staging`` and ``os.replace``."""
-    staging = root / STAGING_DIR
-    staging.mkdir(parents=True, exist_ok=True)
-    tmp = staging / f"{name}-{uuid.uuid4().hex}.tmp"
-    try:
-        pq.write_table(table, tmp, coerce_timestamps="us", allow_truncated_timestamps=True,
+def write_atomic(table: pa.Table, path: str, root: str | Path | LakeLocation, name: str) -> None:
+    """Write a Parquet file all-or-nothing (temp file + ``os.replace``, or one object upload)."""
+    def write(sink: Any) -> None:
+        """Serialise the table into ``sink``."""
+        pq.write_table(table, sink, coerce_timestamps="us", allow_truncated_timestamps=True,
                        compression="zstd")
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    _root(root).write_atomic(str(path), write, name)
 
 
-def remove_partition(path: Path, table_dir: Path) -> None:
+def remove_partition(path: str, table_dir: str, root: str | Path | LakeLocation) -> None:
     """Delete a partition file and its now-empty directories."""
-    path.unlink(missing_ok=True)
-    for parent in (path.parent, path.parent.parent):
-        if parent != table_dir and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-    _fsync_dir(table_dir)
+    _root(root).delete(str(path), keep=str(table_dir))
 
 
 def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -250,11 +247,13 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def read_partition(path: Path, spec: TableSpec) -> pa.Table:
+def read_partition(path: str, spec: TableSpec, loc: LakeLocation,
+                   present: bool | None = None) -> pa.Table:
     """One partition file conformed to the table schema (empty table if absent)."""
-    if not path.exists():
+    if not (loc.exists(path) if present is None else present):
         return spec.schema.empty_table()
-    return conform(pq.ParquetFile(path).read(), spec.schema)
+    with loc.open_input(path) as handle:
+        return conform(pq.ParquetFile(handle).read(), spec.schema)
 
 
 def to_arrow(df: pd.DataFrame, spec: TableSpec) -> pa.Table:
@@ -288,12 +287,14 @@ def _sort(table: pa.Table, spec: TableSpec) -> pa.Table:
     return table.sort_by([(name, "ascending") for name in spec.sort_keys])
 
 
-def merge_partition(path: Path, new: pa.Table, remove_ids: set[str], spec: TableSpec,
-                    root: Path) -> PartitionResult:
+def merge_partition(path: str, new: pa.Table, remove_ids: set[str], spec: TableSpec,
+                    root: str | Path | LakeLocation, present: bool | None = None
+                    ) -> PartitionResult:
     """Merge new rows into one partition file and drop ``remove_ids``; rewrite only on change."""
-    day, source = path.parent.parent.name[5:], path.parent.name[7:]
+    loc = _root(root)
+    day, source = _parts(path)
     result = PartitionResult(day, source)
-    existing = read_partition(path, spec)
+    existing = read_partition(path, spec, loc, present)
     existing_ids = existing.column(spec.key).to_pylist()
     removed = {i for i in existing_ids if i in remove_ids}
     wanted = set(new.column(spec.key).to_pylist())
@@ -324,35 +325,41 @@ def merge_partition(path: Path, new: pa.Table, remove_ids: set[str], spec: Table
     merged = pa.concat_tables([existing.filter(keep_mask), added])
     result.written = True
     if merged.num_rows == 0:
-        remove_partition(path, path.parents[2])
+        remove_partition(path, str(PurePosixPath(path).parents[2]), loc)
     else:
-        write_atomic(_sort(merged, spec), path, root, spec.name)
+        write_atomic(_sort(merged, spec), path, loc, spec.name)
     return result
 
 
-def _partition_groups(df: pd.DataFrame, table_dir: Path) -> dict[Path, pd.DataFrame]:
+def _partition_groups(df: pd.DataFrame, loc: LakeLocation, table: str
+                      ) -> dict[str, pd.DataFrame]:
     """Rows grouped by partition path; every path is checked before anything is written."""
     if df.empty:
         return {}
     days = [check_date(d) for d in df["date"]]
     sources = [check_source(s) for s in df["source"]]
-    paths = [partition_path(table_dir, d, s) for d, s in zip(days, sources, strict=True)]
-    keyed = df.assign(_path=[str(p) for p in paths])
-    return {Path(p): group.drop(columns="_path") for p, group in keyed.groupby("_path", sort=True)}
+    checked = {(d, s): partition_key(loc, table, d, s) for d, s in set(zip(days, sources,
+                                                                           strict=True))}
+    keyed = df.assign(_path=[checked[d, s] for d, s in zip(days, sources, strict=True)])
+    return {str(p): group.drop(columns="_path") for p, group in keyed.groupby("_path", sort=True)}
 
 
-def _moved_ids(table_dir: Path, groups: dict[Path, pd.DataFrame], spec: TableSpec
-               ) -> dict[Path, set[str]]:
+def _moved_ids(loc: LakeLocation, stored: list[str], groups: dict[str, pd.DataFrame],
+               spec: TableSpec) -> dict[str, set[str]]:
     """Ids of the batch that sit in another date partition of the same source (to remove)."""
-    target: dict[str, dict[str, Path]] = {}
+    target: dict[str, dict[str, str]] = {}
     for path, group in groups.items():
-        source = path.parent.name[7:]
+        source = _parts(path)[1]
         for key in group[spec.key]:
             target.setdefault(source, {})[key] = path
-    moved: dict[Path, set[str]] = {}
+    by_source: dict[str, list[str]] = {}
+    for existing in stored:
+        by_source.setdefault(_parts(existing)[1], []).append(existing)
+    moved: dict[str, set[str]] = {}
     for source, ids in target.items():
-        for existing in sorted(table_dir.glob(f"date=*/source={source}/{PART_FILE}")):
-            keys = pq.ParquetFile(existing).read(columns=[spec.key]).column(spec.key)
+        for existing in by_source.get(source, []):
+            with loc.open_input(existing) as handle:
+                keys = pq.ParquetFile(handle).read(columns=[spec.key]).column(spec.key)
             found = pc.is_in(keys, value_set=pa.array(list(ids), type=pa.string()))
             for key in pc.filter(keys, found).to_pylist():
                 if ids[key] != existing:
@@ -363,7 +370,7 @@ def _moved_ids(table_dir: Path, groups: dict[Path, pd.DataFrame], spec: TableSpe
 def _prepare(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Check columns, derive a missing ``date`` and keep the last row per key."""
     df = df.copy()
-    for name in sorted(spec.sticky - set(df.columns)):
+    for name in sorted((spec.sticky | spec.optional) - set(df.columns)):
         df[name] = None
     if "date" not in df and "published_at" in df:
         df["date"] = pd.to_datetime(df["published_at"], utc=True).dt.date
@@ -373,45 +380,67 @@ def _prepare(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     return df.drop_duplicates(spec.key, keep="last")
 
 
-def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | None = None
+def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocation | None = None
                 ) -> MergeResult:
     """Merge rows into a lake table partition by partition, under the table's lock."""
-    base = _root(root)
-    table_dir = base / spec.name
+    loc = _root(root)
     result = MergeResult(spec.name)
     df = _prepare(df, spec)
-    groups = _partition_groups(df, table_dir)
+    groups = _partition_groups(df, loc, spec.name)
     if not groups:
         return result
     tables = {path: to_arrow(group, spec) for path, group in groups.items()}
-    with _lock(base, spec.name):
-        clean_staging(base, spec.name)
-        moved = _moved_ids(table_dir, groups, spec) if spec.moves else {}
+    with _lock(loc, spec.name):
+        clean_staging(loc, spec.name)
+        stored: list[str] | None = None
+        moved: dict[str, set[str]] = {}
+        if spec.moves:  # one listing of the table serves the move check and the reads
+            stored = partition_files(loc, spec.name)
+            moved = _moved_ids(loc, stored, groups, spec)
+        present = set(stored) if stored is not None else None
         empty = spec.schema.empty_table()
         for path in sorted(set(tables) | set(moved)):
             new = tables.get(path, empty)
-            result.partitions.append(merge_partition(path, new, moved.get(path, set()), spec, base))
+            result.partitions.append(merge_partition(
+                path, new, moved.get(path, set()), spec, loc,
+                None if present is None else path in present))
     return result
 
 
-def merge_articles(df: pd.DataFrame, root: str | Path | None = None) -> MergeResult:
+def merge_articles(df: pd.DataFrame, root: str | Path | LakeLocation | None = None
+                   ) -> MergeResult:
     """Merge article rows (ARTICLE_COLUMNS + ``date``) into ``<root>/articles``."""
     return merge_table(df, ARTICLES, root)
 
 
-def merge_quarantine(df: pd.DataFrame, root: str | Path | None = None) -> MergeResult:
+def merge_quarantine(df: pd.DataFrame, root: str | Path | LakeLocation | None = None
+                     ) -> MergeResult:
     """Merge quarantine rows (QUARANTINE_COLUMNS + ``date``) into ``<root>/quarantine``."""
     return merge_table(df, QUARANTINE, root)
 
 
-def partition_files(table_dir: Path, dates: Iterable[Any] | None = None,
-                    sources: Iterable[str] | None = None) -> list[Path]:
-    """Partition files of a table, pruned by dates and sources from their paths only."""
+def partition_files(root: str | Path | LakeLocation, table: str,
+                    dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None
+                    ) -> list[str]:
+    """Partition files of a table, pruned by dates and sources from their paths only.
+
+    With ``dates`` only those ``date=`` prefixes are listed (one LIST each on an object store).
+    """
+    loc = _root(root)
     wanted_days = {check_date(d) for d in dates} if dates is not None else None
     wanted_sources = {check_source(s) for s in sources} if sources is not None else None
+    table_dir = loc.join(table)
+    if wanted_days is None:
+        found = loc.list_files(table_dir, f"date=*/source=*/{PART_FILE}")
+    else:
+        found = [path for day in sorted(wanted_days)
+                 for path in loc.list_files(loc.join(table, f"date={day}"),
+                                            f"source=*/{PART_FILE}")]
     files = []
-    for path in sorted(table_dir.glob(f"date=*/source=*/{PART_FILE}")):
-        day, source = path.parent.parent.name[5:], path.parent.name[7:]
+    for path in sorted(found):
+        day, source = _parts(path)
+        if not SAFE_DATE.match(day) or not SAFE_SOURCE.match(source):
+            continue
         if wanted_days is not None and day not in wanted_days:
             continue
         if wanted_sources is not None and source not in wanted_sources:
@@ -420,14 +449,15 @@ def partition_files(table_dir: Path, dates: Iterable[Any] | None = None,
     return files
 
 
-def read_table(spec: TableSpec, root: str | Path | None = None,
+def read_table(spec: TableSpec, root: str | Path | LakeLocation | None = None,
                dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None,
                columns: Iterable[str] | None = None) -> pd.DataFrame:
     """Read a lake table (or some partitions/columns) with typed ``date`` and ``source``.
 
     Files of older schema versions are read with the current schema (missing columns null).
     """
-    table_dir = _root(root) / spec.name
+    loc = _root(root)
+    table_dir = loc.join(spec.name)
     table_columns = ARTICLE_COLUMNS if spec is ARTICLES else QUARANTINE_COLUMNS
     schema = dataset_schema(table_columns)
     names = [*(c.name for c in table_columns), "date"]
@@ -437,10 +467,10 @@ def read_table(spec: TableSpec, root: str | Path | None = None,
         if unknown:
             raise ValueError(f"{spec.name}: unknown columns {sorted(unknown)}")
         names = [n for n in names if n in wanted]
-    files = partition_files(table_dir, dates, sources)
+    files = partition_files(loc, spec.name, dates, sources)
     if files:
-        dataset = ds.dataset([str(f) for f in files], schema=schema, format="parquet",
-                             partitioning=PARTITIONING, partition_base_dir=str(table_dir))
+        dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=loc.fs,
+                             partitioning=PARTITIONING, partition_base_dir=table_dir)
         table = dataset.to_table(columns=names)
     else:
         table = pa.schema([schema.field(n) for n in names]).empty_table()
@@ -450,14 +480,57 @@ def read_table(spec: TableSpec, root: str | Path | None = None,
     return frame[names]
 
 
-def read_articles(root: str | Path | None = None, dates: Iterable[Any] | None = None,
+def read_articles(root: str | Path | LakeLocation | None = None, dates: Iterable[Any] | None = None,
                   sources: Iterable[str] | None = None, columns: Iterable[str] | None = None
                   ) -> pd.DataFrame:
     """Articles (ARTICLE_COLUMNS + ``date``, or only ``columns``), optionally some partitions."""
     return read_table(ARTICLES, root, dates, sources, columns)
 
 
-def read_quarantine(root: str | Path | None = None, dates: Iterable[Any] | None = None,
-                    sources: Iterable[str] | None = None) -> pd.DataFrame:
+def read_quarantine(root: str | Path | LakeLocation | None = None,
+                    dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None
+                    ) -> pd.DataFrame:
     """Quarantine rows (QUARANTINE_COLUMNS + ``date``), optionally only some dates/sources."""
     return read_table(QUARANTINE, root, dates, sources)
+
+
+def merge_run_reports(df: pd.DataFrame, root: str | Path | LakeLocation | None = None
+                      ) -> MergeResult:
+    """Merge run-report rows (RUN_REPORT_COLUMNS) into ``<root>/run_reports``, one per day+source.
+
+    A partition's rows from other runs are removed, so re-running a day replaces its rows; an
+    identical re-merge leaves the file untouched.
+    """
+    loc = _root(root)
+    spec = RUN_REPORTS
+    result = MergeResult(spec.name)
+    missing = [c for c in [*spec.schema.names, "date", "source"] if c not in df]
+    if missing:
+        raise ValueError(f"{spec.name}: missing columns {missing}")
+    df = df.drop_duplicates(["date", "source"], keep="last")  # run_id repeats across sources
+    groups = _partition_groups(df, loc, spec.name)
+    if not groups:
+        return result
+    with _lock(loc, spec.name):
+        clean_staging(loc, spec.name)
+        for path, group in groups.items():
+            new = to_arrow(group, spec)
+            run_id = new.column(spec.key)[0].as_py()
+            stored = read_partition(path, spec, loc).column(spec.key).to_pylist()
+            stale = {i for i in stored if i != run_id}
+            result.partitions.append(merge_partition(path, new, stale, spec, loc))
+    return result
+
+
+def read_run_reports(root: str | Path | LakeLocation | None = None,
+                     dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None
+                     ) -> pd.DataFrame:
+    """Run-report rows (RUN_REPORT_COLUMNS), optionally only some dates/sources."""
+    loc = _root(root)
+    files = partition_files(loc, RUN_REPORTS.name, dates, sources)
+    if not files:
+        frame = RUN_REPORTS.schema.empty_table().to_pandas()
+        frame["date"] = frame["date"].astype(object)
+        return frame
+    dataset = ds.dataset(files, schema=RUN_REPORTS.schema, format="parquet", filesystem=loc.fs)
+    return dataset.to_table().to_pandas()
