@@ -194,7 +194,8 @@ def known_articles(
     while day <= (end + timedelta(days=2)).date():
         days.append(day)
         day += timedelta(days=1)
-    df = read_articles(root, dates=days, sources=[source_id])
+    df = read_articles(root, dates=days, sources=[source_id],
+                       columns=["url", "canonical_url", "modified_at", "crawled_at"])
     known: dict[str, datetime] = {}
     for url, canonical, modified, crawled in zip(
         df["url"], df["canonical_url"], df["modified_at"], df["crawled_at"], strict=True
