@@ -389,7 +389,6 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
     groups = _partition_groups(df, loc, spec.name)
     if not groups:
         return result
-    tables = {path: to_arrow(group, spec) for path, group in groups.items()}
     with _lock(loc, spec.name):
         clean_staging(loc, spec.name)
         stored: list[str] | None = None
@@ -399,8 +398,10 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
             moved = _moved_ids(loc, stored, groups, spec)
         present = set(stored) if stored is not None else None
         empty = spec.schema.empty_table()
-        for path in sorted(set(tables) | set(moved)):
-            new = tables.get(path, empty)
+        for path in sorted(set(groups) | set(moved)):
+            # Convert one partition at a time: peak memory stays near one partition, not the batch.
+            group = groups.pop(path, None)
+            new = to_arrow(group, spec) if group is not None else empty
             result.partitions.append(merge_partition(
                 path, new, moved.get(path, set()), spec, loc,
                 None if present is None else path in present))
