@@ -15,12 +15,21 @@ CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 COOKIES_ENABLED = False
 DOWNLOAD_DELAY = 1.0
+# Only http(s) is ever fetched: Scrapy's file, data, ftp and s3 handlers are switched off (the
+# AddressGuardMiddleware refuses those schemes too, and counts them).
+DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
 # Bound download sizes: pages over 10 MB are refused and counted.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Retry-After is honoured (up to RETRY_AFTER_MAX s); redirect loops/offsite hops and truncated
+# gzip bodies are refused and counted instead of being dropped silently or parsed half.
 DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.AddressGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapers.middlewares.RetryAfterMiddleware": 550,
+    "scrapers.middlewares.GzipIntegrityMiddleware": 595,
+    "scrapers.middlewares.RedirectGuardMiddleware": 650,
 }
 EXTENSIONS = {
     "scrapers.extensions.StatsFileExtension": 500,
@@ -37,6 +46,7 @@ NEWSFLOW_STATS_FILE = None
 # Scrapy 2.19 starts a remote-control HTTP server by default: keep it off.
 REMOTE_CONTROL_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+RETRY_AFTER_MAX = 60.0
 RETRY_ENABLED = True
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_TIMES = 2

@@ -10,6 +10,7 @@ the final decision.  Every refusal and error is counted in the stats file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +29,10 @@ from scrapers.warc import WarcArchive, archive_response, open_archive_for_crawle
 
 MAX_DOCUMENTS = 1000  # discovery documents per crawl: no pagination trap or sitemap loop is endless
 MAX_ARTICLES = 20000
+# Parser errors that mean the whole document was refused (not just some entries skipped).
+REFUSED_DOCUMENT_ERRORS = frozenset(
+    {"unsafe_xml", "too_large", "malformed_xml", "xml_error", "not_a_feed", "not_a_sitemap"}
+)
 
 
 def parse_instant(value: str) -> datetime:
@@ -191,6 +196,14 @@ class NewsSpider(Spider):
                 {"url": response.url, "kind": kind, "reason": f"{reason}: {exc}"[:300]}
             )
             return None
+        refused = [e for e in links.errors if e.split(":")[0] in REFUSED_DOCUMENT_ERRORS]
+        if refused and not (links.articles or links.documents):
+            reason = refused[0].split(":")[0]  # unsafe, oversized or not XML: nothing was read
+            stats.inc_value(f"newsflow/documents/refused/{reason}")
+            self.report_lists["errors"].append(
+                {"url": response.url, "kind": kind, "reason": refused[0][:300]}
+            )
+            return None
         for reason in links.errors:
             stats.inc_value(f"newsflow/documents/errors/{reason.split(':')[0]}")
         if self.doc_state is not None:
@@ -287,6 +300,7 @@ class NewsSpider(Spider):
         published = extracted.published_at
         if not extracted.is_article:
             stats.inc_value("newsflow/articles/not_article")
+            stats.inc_value(f"newsflow/articles/not_article/{_slug(extracted)}")
             self.remember_page(response, None, is_article=False)
             return
         if published is not None and not is_date_in_window(
@@ -319,21 +333,23 @@ class NewsSpider(Spider):
 
     def on_error(self, failure: Failure) -> None:
         """Count every failed request by reason; robots refusals are listed by URL."""
-        from scrapy.exceptions import IgnoreRequest
+        from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
         from scrapy.spidermiddlewares.httperror import HttpError
 
         request = failure.request
         role = request.meta.get("role", "document")
         stats = self.crawler.stats
+        message = str(failure.value)
         if failure.check(HttpError):
             reason = f"http_{failure.value.response.status}"
         elif failure.check(IgnoreRequest):
-            message = str(failure.value)
             if "robots.txt" in message:
                 stats.inc_value(f"newsflow/robots_refused/{role}")
                 self.report_lists["robots_refused"].append(request.url)
                 return
-            reason = "ignored"
+            reason = getattr(failure.value, "reason", None) or _ignored_reason(message)
+        elif failure.check(DownloadCancelledError):  # Scrapy cancels only over DOWNLOAD_MAXSIZE
+            reason = "too_large"
         else:
             reason = type(failure.value).__name__
         stats.inc_value(f"newsflow/{role}s/failed")
@@ -341,6 +357,24 @@ class NewsSpider(Spider):
         self.report_lists["errors"].append(
             {"url": request.url, "role": role, "reason": f"{reason}: {failure.value}"[:300]}
         )
+
+
+def _slug(extracted: Any) -> str:
+    """A short stats key for why a page is not an article ('empty_page', 'too_short', ...)."""
+    reason = str(extracted.provenance.get("is_article", "unknown")).split(":", 1)[-1]
+    words = re.findall(r"[a-z0-9]+", reason.split("(")[0].split(":")[0].lower())
+    return "_".join(words)[:40] or "unknown"
+
+
+def _ignored_reason(message: str) -> str:
+    """A short reason for an IgnoreRequest raised by one of Scrapy's own middlewares."""
+    if "DOWNLOAD_MAXSIZE" in message or "max size" in message:
+        return "too_large"
+    if "max redirections" in message:
+        return "redirect_max"
+    if "offsite" in message.lower():
+        return "offsite"
+    return "ignored"
 
 
 def _header(response: Response, name: bytes) -> str | None:
