@@ -1,6 +1,10 @@
 """news_daily: crawl every registry source for one UTC day and merge it into the Parquet lake.
 
-plan -> crawl (mapped per source, each a `scrapy crawl` subprocess) -> write (pool of 1) -> report
+plan -> crawl (mapped per source, each a `scrapy crawl` subprocess) -> write (pool of 1)
+-> gate (mapped per source: data-quality checks on what was written; a failing source fails
+only its own gate, its rows stay in the lake) -> report (HTML + run_reports table, always runs)
+and publish (only when every crawl and every gate succeeded: an event on the `news_articles`
+Asset whose extra carries the day's row counts per source; otherwise the run ends failed).
 Heavy imports (scrapy, pandas, pyarrow) happen inside the tasks, never at parse time.
 """
 
@@ -10,9 +14,12 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, CronDataIntervalTimetable, Param, get_current_context, task
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
 LAKE_WRITER_POOL = "newsflow_lake_writer"
+# Name-based: the lake path differs per deployment (NEWSFLOW_LAKE), so it goes in each event's
+# extra ("table") rather than in the Asset's identity. Consumers use Asset("news_articles").
+NEWS_ARTICLES = Asset("news_articles")
 RETRIES = int(os.environ.get("NEWSFLOW_TASK_RETRIES", "2"))
 
 with DAG(
@@ -53,22 +60,50 @@ with DAG(
         get_current_context()["source_id"] = job["source"]
         return crawl_source(job)
 
-    @task(pool=LAKE_WRITER_POOL, trigger_rule="all_done")
+    # Runs when every crawl is done and at least the plan succeeded: the sources that crawled
+    # are written even if others failed; nothing runs after a failed plan.
+    @task(pool=LAKE_WRITER_POOL, trigger_rule="all_done_min_one_success")
     def write(jobs: list[dict]) -> dict:
         """Normalise, validate, dedupe and merge every successful crawl into the lake."""
         from scrapers.dagtasks import write_staged
 
         return write_staged(jobs, run_id=get_current_context()["run_id"])
 
-    @task(trigger_rule="all_done")
-    def report(jobs: list[dict], summary: dict) -> None:
-        """Print counts per source."""
+    @task(map_index_template="{{ source_id }}", retries=0)
+    def gate(job: dict, summary: dict) -> dict:
+        """Data-quality checks of one source's written rows; fail only this source's gate."""
+        from scrapers.dagtasks import gate_source
+
+        get_current_context()["source_id"] = job["source"]
+        return gate_source(job, summary)
+
+    @task(trigger_rule="all_done_min_one_success")
+    def report(jobs: list[dict], summary: dict) -> str:
+        """Write the run report (HTML + run_reports rows) and print its file:// link."""
         from scrapers.dagtasks import report_run
 
-        report_run(jobs, summary, run_id=get_current_context()["run_id"])
+        ctx = get_current_context()
+        return report_run(jobs, summary, run_id=ctx["run_id"],
+                          fallback_day=ctx["data_interval_start"].date())
+
+    @task(outlets=[NEWS_ARTICLES])
+    def publish(jobs: list[dict], summary: dict) -> dict:
+        """Emit a news_articles Asset event whose extra holds the run's row counts."""
+        from scrapers.dagtasks import publish_extra
+
+        ctx = get_current_context()
+        extra = publish_extra(jobs, summary, run_id=ctx["run_id"],
+                              fallback_day=ctx["data_interval_start"].date())
+        ctx["outlet_events"][NEWS_ARTICLES].extra = extra
+        print(f"news_articles event extra: {extra}")
+        return extra
 
     jobs = plan()
     crawls = crawl.expand(job=jobs)
     summary = write(jobs)
     crawls >> summary
-    report(jobs, summary)
+    gates = gate.partial(summary=summary).expand(job=jobs)
+    gates >> report(jobs, summary)
+    # A failed crawl (or gate) holds back the Asset event and so marks the whole run failed,
+    # which is what the UI's "re-run failed" backfills look for.
+    [crawls, gates] >> publish(jobs, summary)

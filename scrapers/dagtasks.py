@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapers.crawl import CrawlFailed, judge_crawl, run_crawl, stage_paths, summarize_stats
+from scrapers.sources import Quality, load_registry
+
+if TYPE_CHECKING:
+    from transforms.quality import GateResult
 
 
 def crawl_source(job: dict[str, Any]) -> dict[str, Any]:
@@ -31,6 +35,7 @@ def crawl_outcome(job: dict[str, Any]) -> tuple[Path | None, str | None, dict[st
         return None, "crawl did not finish (no stats file)", {}
     payload = json.loads(paths.stats.read_text(encoding="utf-8"))
     counts = summarize_stats(payload["stats"], payload.get("lists"))
+    counts["urls"] = count_urls(payload["stats"])
     try:
         judge_crawl(job["source"], payload["stats"], payload.get("lists", {}))
     except CrawlFailed as exc:
@@ -38,6 +43,17 @@ def crawl_outcome(job: dict[str, Any]) -> tuple[Path | None, str | None, dict[st
     if not paths.items.exists():
         return None, "crawl finished but staged no file", counts
     return paths.items, None, counts
+
+
+def count_urls(stats: dict[str, Any]) -> int:
+    """URLs the crawl tried: article requests (refused ones included) and every document."""
+    documents = sum(
+        int(v or 0) for k, v in stats.items()
+        if k in ("newsflow/documents/ok", "newsflow/documents/failed",
+                 "newsflow/robots_refused/document")
+        or k.startswith("newsflow/documents/refused/")
+    )
+    return int(stats.get("newsflow/articles/requested", 0) or 0) + documents
 
 
 def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
@@ -62,38 +78,76 @@ def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     return summary
 
 
-def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str) -> None:
-    """Print a per-source table of the run's counts."""
-    print(format_report(jobs, summary, run_id))
+def registry_quality(registry: str, source_id: str) -> Quality:
+    """The quality thresholds of one source (defaults if the registry no longer lists it)."""
+    sources = {source.id: source for source in load_registry(registry).sources}
+    return sources[source_id].quality if source_id in sources else Quality()
 
 
-def format_report(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str) -> str:
-    """A plain-text table: found, fetched, written, duplicates, quarantined, refused, errors."""
-    header = (
-        "source", "found", "fetched", "staged", "written", "dupes", "quar.", "robots", "errors"
-    )
-    rows = [header]
-    per_source = summary.get("sources", {})
-    for job in jobs:
-        sid = job["source"]
-        crawl = summary.get("crawl_counts", {}).get(sid, {})
-        written = per_source.get(sid, {})
-        rows.append((
-            sid,
-            str(crawl.get("candidates", 0)),
-            str(crawl.get("fetched", 0)),
-            str(crawl.get("staged", 0)),
-            str(written.get("inserted", 0) + written.get("updated", 0)),
-            str(written.get("duplicates", 0)),
-            str(written.get("quarantined", 0)),
-            str(crawl.get("robots_refused", 0)),
-            "FAILED" if sid in summary.get("crawl_failed", {}) else str(
-                crawl.get("article_errors", 0) + crawl.get("documents_failed", 0)
-            ),
-        ))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = [f"news_daily report for {run_id}"]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    for sid, reason in summary.get("crawl_failed", {}).items():
-        lines.append(f"FAILED {sid}: {reason}")
-    return "\n".join(lines)
+def run_day(jobs: list[dict[str, Any]], fallback: date) -> date:
+    """The UTC day the run crawled (every job of a run has the same one)."""
+    return date.fromisoformat(jobs[0]["day"]) if jobs else fallback
+
+
+def evaluate_job(job: dict[str, Any], summary: dict[str, Any]) -> GateResult:
+    """The quality gate of one crawl job, read back from the lake."""
+    from transforms.quality import run_gate
+
+    quality = registry_quality(job["registry"], job["source"])
+    return run_gate(job["source"], date.fromisoformat(job["day"]), summary, quality)
+
+
+def gate_source(job: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
+    """Check one source's written data; raise GateFailed (failing only this gate) if it fell."""
+    from transforms.quality import raise_if_failed
+
+    result = evaluate_job(job, summary)
+    print(result.describe())
+    raise_if_failed(result)
+    return result.to_dict()
+
+
+def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str,
+               fallback_day: date) -> str:
+    """Write the run_reports rows and the HTML report; print its file:// link and the table."""
+    from transforms.report import build_report
+
+    day = run_day(jobs, fallback_day)
+    # recomputed: a failed gate task returns nothing
+    gates = {job["source"]: evaluate_job(job, summary) for job in jobs}
+    uri, _, table = build_report([j["source"] for j in jobs], day, run_id, summary, gates)
+    print(f"news_daily report for {run_id} ({day})")
+    print(table)
+    for source, reason in summary.get("crawl_failed", {}).items():
+        print(f"FAILED {source}: {reason}")
+    for gate in gates.values():
+        for message in gate.failures():
+            print(f"GATE {message}")
+    print(f"report: {uri}")
+    return uri
+
+
+def publish_extra(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str,
+                  fallback_day: date) -> dict[str, Any]:
+    """The asset event's extra: the run's day, row counts per source and where they are."""
+    from transforms.lake import ARTICLES, lake_location
+    from transforms.quality import partition_rows
+    from transforms.report import report_uri
+
+    day = run_day(jobs, fallback_day)
+    counts = partition_rows([j["source"] for j in jobs], [day])
+    rows = {j["source"]: counts.get((day, j["source"]), 0) for j in jobs}
+    written = {
+        sid: int(c.get("inserted", 0)) + int(c.get("updated", 0))
+        for sid, c in summary.get("sources", {}).items()
+    }
+    return {
+        "day": day.isoformat(),
+        "run_id": run_id,
+        "rows": rows,
+        "total_rows": sum(rows.values()),
+        "written": written,
+        "total_written": sum(written.values()),
+        "table": f"{lake_location().uri}/{ARTICLES.name}",
+        "report": report_uri(day),
+    }

@@ -31,9 +31,10 @@ def test_news_daily_shape(dagbag) -> None:
     assert dag.catchup is False
     assert set(dag.params.keys()) >= {"sources", "registry"}
     tasks = {t.task_id: t for t in dag.tasks}
-    assert set(tasks) == {"plan", "crawl", "write", "report"}
+    assert set(tasks) == {"plan", "crawl", "write", "gate", "report", "publish"}
     assert tasks["write"].pool == "newsflow_lake_writer"
-    assert tasks["write"].trigger_rule == "all_done"
+    assert tasks["write"].trigger_rule == "all_done_min_one_success"
+    assert {"crawl", "gate"} <= tasks["publish"].upstream_task_ids
     assert tasks["crawl"].map_index_template == "{{ source_id }}"
     assert "crawl" in tasks["write"].upstream_task_ids
 

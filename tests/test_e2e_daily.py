@@ -172,6 +172,8 @@ def test_one_failing_source_fails_only_its_task(tmp_path, demo_server, monkeypat
     assert states[("crawl", "dead-outlet")] == TaskInstanceState.FAILED
     assert states[("crawl", "padma-herald")] == TaskInstanceState.SUCCESS
     assert states[("write", None)] == TaskInstanceState.SUCCESS
+    assert states[("publish", None)] == TaskInstanceState.UPSTREAM_FAILED
+    assert str(run.state) == "failed", "a failed source marks the whole run failed"
     df = read_table(tmp_path / "lake")
     assert set(df["source"]) == {"padma-herald"}
     assert len(df) == sum(1 for a in expected_for_day(DAYS[0]).values()

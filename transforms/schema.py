@@ -126,7 +126,7 @@ RUN_REPORT_COLUMNS: list[Column] = [
     Column("errors", pa.int64(), False, "Fetch or processing errors (HTTP errors, timeouts).",
            "1"),
     Column("complete_share", pa.float64(), True,
-           "Share of written rows with all optional fields filled (0-1); null if none written.",
+           "Share of the day's rows with title, published_at and a body over 50 words (0-1).",
            "0.86"),
     Column("status", pa.string(), False, "Outcome for the source: ok, partial or failed.", "ok"),
     Column("created_at", UTC_US, False, "When the report row was written (UTC).",
