@@ -11,10 +11,14 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 from scrapers.sources import SOURCE_ID_PATTERN
 
@@ -115,6 +119,24 @@ def judge_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any]) ->
         )
 
 
+@contextmanager
+def domain_locks(registry: Path, source_id: str, root: Path, timeout: float) -> Iterator[None]:
+    """Hold a lock per allowed domain, so sources sharing a domain crawl one after another.
+
+    Their per-domain delay and concurrency then hold across processes on one machine; across
+    machines an Airflow pool per domain group does the same (docs/scale-out.md).
+    """
+    from scrapers.sources import load_registry
+
+    domains = sorted(set(load_registry(registry).get(source_id).allowed_domains))
+    lock_dir = root / "_locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        for domain in domains:  # sorted: two crawls never wait on each other in a cycle
+            stack.enter_context(FileLock(str(lock_dir / f"domain={domain}.lock"), timeout=timeout))
+        yield
+
+
 def run_crawl(
     source_id: str,
     start: datetime,
@@ -150,10 +172,11 @@ def run_crawl(
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     proc_env = {**os.environ, **(env or {}), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
-    proc = subprocess.run(
-        cmd, cwd=PROJECT_ROOT, env=proc_env, capture_output=True, text=True, timeout=timeout,
-        check=False,
-    )
+    with domain_locks(registry, source_id, paths.items.parent.parent, timeout):
+        proc = subprocess.run(
+            cmd, cwd=PROJECT_ROOT, env=proc_env, capture_output=True, text=True,
+            timeout=timeout, check=False,
+        )
     if not paths.stats.exists():
         tail = (proc.stderr or "")[-2000:] + _tail(paths.log)
         raise CrawlFailed(

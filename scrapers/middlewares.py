@@ -26,6 +26,8 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+MAX_CRAWL_DELAY = 60.0  # a robots.txt asking for more is capped, not obeyed forever
+
 
 class RefusedRequest(IgnoreRequest):
     """An IgnoreRequest that carries the short reason the spider counts it under."""
@@ -218,3 +220,52 @@ class GzipIntegrityMiddleware:
         if retry is not None:
             return retry
         raise RefusedRequest("truncated_gzip", f"truncated gzip body: {request.url}")
+
+
+class CrawlDelayMiddleware:
+    """Honour robots.txt ``Crawl-delay`` (Scrapy's robots middleware ignores it).
+
+    When a robots.txt response names a crawl delay for our user agent, the download slot of
+    that host waits at least that long between requests, whatever the registry's delay.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.delays: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlDelayMiddleware:
+        return cls(crawler)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Response:
+        if urlsplit(request.url).path == "/robots.txt" and response.status == 200:
+            self.learn_delay(request, response)
+        return response
+
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        self.apply_delay(request)
+
+    def learn_delay(self, request: Request, response: Response) -> None:
+        from protego import Protego
+
+        agent = self.crawler.settings.get("USER_AGENT") or "*"
+        try:
+            delay = Protego.parse(response.text).crawl_delay(agent)
+        except (UnicodeDecodeError, AttributeError, ValueError):
+            return
+        if delay:
+            host = urlsplit(request.url).netloc
+            self.delays[host] = min(float(delay), MAX_CRAWL_DELAY)
+            self.crawler.stats.set_value("newsflow/robots/crawl_delay", self.delays[host])
+            self.apply_delay(request)
+
+    def apply_delay(self, request: Request) -> None:
+        delay = self.delays.get(urlsplit(request.url).netloc)
+        if not delay or self.crawler.engine is None:
+            return
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if slot is not None and slot.delay < delay:
+            slot.delay = delay

@@ -26,6 +26,7 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # gzip bodies are refused and counted instead of being dropped silently or parsed half.
 DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.AddressGuardMiddleware": 50,
+    "scrapers.middlewares.CrawlDelayMiddleware": 60,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.RetryAfterMiddleware": 550,
     "scrapers.middlewares.GzipIntegrityMiddleware": 595,
