@@ -10,7 +10,6 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
 
 def _jsonable(value: Any) -> Any:
@@ -26,16 +25,14 @@ def _jsonable(value: Any) -> Any:
 class StatsFileExtension:
     """Dump ``crawler.stats`` (plus the spider's report lists) to ``NEWSFLOW_STATS_FILE``."""
 
-    def __init__(self, crawler: Crawler, path: Path) -> None:
+    def __init__(self, crawler: Crawler, path: Path | None) -> None:
         self.crawler = crawler
         self.path = path
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StatsFileExtension:
         path = crawler.settings.get("NEWSFLOW_STATS_FILE")
-        if not path:
-            raise NotConfigured("NEWSFLOW_STATS_FILE not set")
-        ext = cls(crawler, Path(path))
+        ext = cls(crawler, Path(path) if path else None)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
         return ext
 
@@ -44,6 +41,10 @@ class StatsFileExtension:
         stats["finish_reason"] = reason
         report = getattr(spider, "report_lists", None)
         payload = {"stats": _jsonable(stats), "lists": _jsonable(report or {})}
+        if self.path is None:  # a bare `scrapy crawl news ...`: the standard stage path
+            from scrapers.crawl import stage_paths
+
+            self.path = stage_paths(spider.window_start.date(), spider.source.id).stats
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(self.path.suffix + ".tmp")
         tmp.write_text(json.dumps(payload, indent=1, sort_keys=True), encoding="utf-8")

@@ -9,30 +9,39 @@ from typing import IO, Any
 
 from scrapy import Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
 
 
 class StagePipeline:
     """Append each item as one JSON line to ``NEWSFLOW_STAGING_FILE``, renamed into place at close.
 
     The file appears only when the crawl closes, so a crash never leaves a half-written stage
-    that the write task could mistake for a complete one.
+    that the write task could mistake for a complete one.  Without the setting (a bare
+    ``scrapy crawl news ...``) it is the standard stage path of the spider's day and source.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, crawler: Crawler, path: Path | None) -> None:
+        self.crawler = crawler
         self.path = path
-        self.tmp = path.with_suffix(path.suffix + ".partial")
         self.handle: IO[str] | None = None
         self.count = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StagePipeline:
         path = crawler.settings.get("NEWSFLOW_STAGING_FILE")
-        if not path:
-            raise NotConfigured("NEWSFLOW_STAGING_FILE not set")
-        return cls(Path(path))
+        return cls(crawler, Path(path) if path else None)
+
+    @property
+    def tmp(self) -> Path:
+        assert self.path is not None
+        return self.path.with_suffix(self.path.suffix + ".partial")
 
     def open_spider(self, spider: Spider | None = None) -> None:
+        if self.path is None:
+            from scrapers.crawl import stage_paths
+
+            spider = spider or self.crawler.spider
+            self.path = stage_paths(spider.window_start.date(), spider.source.id).items
+            spider.logger.info("staging items to %s", self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = self.tmp.open("w", encoding="utf-8")
 
