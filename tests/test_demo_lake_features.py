@@ -65,8 +65,9 @@ def test_wire_story_shares_one_story_id_across_outlets(demo_registry, lake) -> N
     assert len(wire) == 3 and len({a.source for a in load_truth() if a.story}) == 3
     stories = {by_path[p] for p in wire}
     assert len(stories) == 1 and None not in stories
-    others = {s for p, s in by_path.items() if p not in wire}
+    others = [s for p, s in by_path.items() if p not in wire]
     assert stories.isdisjoint(others), "the merely similar article is not in the wire group"
+    assert len(set(others)) == len(others), "every other article is a story of its own"
     assert df["story_id"].notna().all()
     assert len(df) == len(expected_for_day(day)), "every carrier keeps its own row"
 
