@@ -76,7 +76,7 @@ def test_urlset_entries_keep_lastmod_and_skip_non_articles() -> None:
     assert found["https://www.example.pk/news/urlset-two"].lastmod == datetime(
         2026, 11, 19, tzinfo=PKT
     )
-    assert links.errors == ["missing_loc: 1 entries without a usable http(s) <loc>"]
+    assert links.errors == ["missing_loc: 1 entries without a usable http(s) link"]
 
 
 def test_news_sitemap_keeps_publication_date_and_title() -> None:

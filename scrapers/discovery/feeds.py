@@ -8,7 +8,7 @@ from datetime import tzinfo
 from lxml import etree
 
 from scrapers.discovery import Candidate, DocumentLinks
-from scrapers.discovery.listings import clean_url, is_same_site
+from scrapers.discovery.listings import add_candidates, clean_url
 from scrapers.discovery.window import parse_date
 from scrapers.discovery.xml import (
     DiscoveryXMLError,
@@ -115,23 +115,9 @@ def parse_feed(body: bytes, url: str, source: Source) -> DocumentLinks:
         return links
     kind, entries = found
     tz = source.tz
-    seen: set[str] = set()
-    missing = offsite = 0
-    for entry in take_bounded(entries, links.errors):
-        candidate = (
-            _atom_candidate(entry, url, tz)
-            if kind == "atom"
-            else _rss_candidate(entry, url, tz, kind)
-        )
-        if candidate is None:
-            missing += 1
-        elif not is_same_site(candidate.url, source):
-            offsite += 1
-        elif source.is_article_url(candidate.url) and candidate.url not in seen:
-            seen.add(candidate.url)
-            links.articles.append(candidate)
-    if missing:
-        links.errors.append(f"missing_link: {missing} entries without a usable http(s) link")
-    if offsite:
-        links.errors.append(f"offsite_links: {offsite} entries link outside allowed_domains")
+    candidates = (
+        _atom_candidate(entry, url, tz) if kind == "atom" else _rss_candidate(entry, url, tz, kind)
+        for entry in take_bounded(entries, links.errors)
+    )
+    add_candidates(links, candidates, source, "missing_link")
     return links

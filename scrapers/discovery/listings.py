@@ -7,7 +7,7 @@ Also home to the URL helpers the other strategies share (``clean_url``, ``is_sam
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from urllib.parse import urldefrag, urljoin, urlsplit
 
@@ -240,3 +240,26 @@ def follow_listing(
                 merged.articles.append(candidate)
         page = links.documents[0] if links.documents else None
     return merged, visited
+
+
+def add_candidates(links: DocumentLinks, candidates: Iterable[Candidate | None], source: Source,
+                   missing_reason: str) -> None:
+    """Keep each on-site article candidate once; count entries without a link and off-site ones.
+
+    ``None`` stands for an entry without a usable http(s) link; it is counted under
+    ``missing_reason`` in ``links.errors``.
+    """
+    seen: set[str] = set()
+    missing = offsite = 0
+    for candidate in candidates:
+        if candidate is None:
+            missing += 1
+        elif not is_same_site(candidate.url, source):
+            offsite += 1
+        elif source.is_article_url(candidate.url) and candidate.url not in seen:
+            seen.add(candidate.url)
+            links.articles.append(candidate)
+    if missing:
+        links.errors.append(f"{missing_reason}: {missing} entries without a usable http(s) link")
+    if offsite:
+        links.errors.append(f"offsite_links: {offsite} entries link outside allowed_domains")

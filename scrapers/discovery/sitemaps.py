@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from lxml import etree
 
 from scrapers.discovery import Candidate, DocumentLinks
-from scrapers.discovery.listings import clean_url, is_same_site, url_key
+from scrapers.discovery.listings import add_candidates, clean_url, is_same_site, url_key
 from scrapers.discovery.window import parse_date
 from scrapers.discovery.xml import (
     DiscoveryXMLError,
@@ -65,21 +65,9 @@ def _entries_of_urlset(
     root: etree._Element, url: str, source: Source, links: DocumentLinks
 ) -> None:
     """The ``<url>`` entries of a urlset into ``links.articles``."""
-    seen: set[str] = set()
-    missing = offsite = 0
-    for entry in take_bounded(find_children(root, "url"), links.errors):
-        candidate = parse_sitemap_entry(entry, url, source.tz)
-        if candidate is None:
-            missing += 1
-        elif not is_same_site(candidate.url, source):
-            offsite += 1
-        elif source.is_article_url(candidate.url) and candidate.url not in seen:
-            seen.add(candidate.url)
-            links.articles.append(candidate)
-    if missing:
-        links.errors.append(f"missing_loc: {missing} entries without a usable http(s) <loc>")
-    if offsite:
-        links.errors.append(f"offsite_links: {offsite} entries outside allowed_domains")
+    entries = take_bounded(find_children(root, "url"), links.errors)
+    candidates = (parse_sitemap_entry(entry, url, source.tz) for entry in entries)
+    add_candidates(links, candidates, source, "missing_loc")
 
 
 def parse_sitemap(
