@@ -217,3 +217,20 @@ def test_cli_prints_base_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0
     assert out == ""  # exactly one line was printed
     assert err == ""  # quiet: no per-request logging
+
+
+def test_client_resets_are_not_reported_as_errors(capsys) -> None:
+    """Crawlers hang up mid-connection; the server must stay quiet about it."""
+    import socket
+    import struct
+
+    with serve_demo_sites() as srv:
+        port = int(srv.base_url.rsplit(":", 1)[1])
+        for _ in range(3):
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: demo\r\n\r\n")
+            sock.recv(64)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # an RST, not a polite FIN
+        time.sleep(0.3)
+    assert "Traceback" not in capsys.readouterr().err

@@ -200,6 +200,12 @@ class _DemoHTTPServer(ThreadingHTTPServer):
         self.verbose = verbose
         super().__init__(addr, _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (as crawlers and timeouts do) is not a server error."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class DemoServer:
     """A running demo server: ``base_url``, request log, overrides; stop() or use as context."""
