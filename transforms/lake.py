@@ -301,20 +301,25 @@ def merge_partition(path: str, new: pa.Table, remove_ids: set[str], spec: TableS
     positions = {i: n for n, i in enumerate(existing_ids) if i in wanted and i not in removed}
     old_rows = existing.take(list(positions.values())).to_pylist() if positions else []
     old_by_id = dict(zip(positions, old_rows, strict=True))
-    take, taken, replaced = [], [], set()
-    for n, row in enumerate(new.to_pylist()):
-        old = old_by_id.get(row[spec.key])
-        if old is None:
-            result.inserted += 1
-        else:
-            row = keep_sticky(old, row, spec)
-            if not spec.updates or _content(old, spec) == _content(row, spec):
-                result.unchanged += 1
-                continue
-            result.updated += 1
-            replaced.add(row[spec.key])
-        take.append(n)
-        taken.append(row)
+    # Only rows whose key is already stored need a row-by-row comparison; inserts stay columnar.
+    new_ids = new.column(spec.key).to_pylist()
+    matched = [n for n, i in enumerate(new_ids) if i in old_by_id]
+    matched_rows = new.take(pa.array(matched, pa.int64())).to_pylist() if matched else []
+    updates: dict[int, dict[str, Any]] = {}
+    replaced: set[str] = set()
+    for n, row in zip(matched, matched_rows, strict=True):
+        old = old_by_id[row[spec.key]]
+        row = keep_sticky(old, row, spec)
+        if not spec.updates or _content(old, spec) == _content(row, spec):
+            result.unchanged += 1
+            continue
+        result.updated += 1
+        replaced.add(row[spec.key])
+        updates[n] = row
+    result.inserted = len(new_ids) - len(matched)
+    take = [n for n, i in enumerate(new_ids) if i not in old_by_id or n in updates]
+    sticky_values = {c: new.column(c).to_pylist() for c in spec.sticky}
+    taken = [updates.get(n) or {c: sticky_values[c][n] for c in spec.sticky} for n in take]
     result.removed = len(removed)
     result.rows = existing.num_rows - len(removed) + result.inserted
     if not (result.inserted or result.updated or result.removed):
