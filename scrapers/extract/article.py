@@ -41,7 +41,13 @@ from scrapers.extract.fields import (
 from scrapers.extract.language import detect_language, page_language
 from scrapers.extract.metadata import PageMeta, jsonld_text, read_metadata
 from scrapers.extract.selectors import select_paragraphs, select_texts, select_values
-from scrapers.extract.timestamps import choose, gather, htmldate_candidate, url_candidate
+from scrapers.extract.timestamps import (
+    choose,
+    gather,
+    htmldate_candidate,
+    printed_dates,
+    url_candidate,
+)
 
 if TYPE_CHECKING:
     from scrapers.sources import Source
@@ -135,10 +141,11 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
 def _fill_dates(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement, url: str,
                 source_tz: tzinfo | None, source: Source | None) -> None:
     earliest = source.founded if source else None
-    published = choose(gather(meta, tree, source_tz), earliest)
+    printed = printed_dates(tree)
+    published = choose(gather(meta, tree, source_tz, printed=printed), earliest)
     if published is not None:
         _store_published(result, published.parsed, published.provenance)
-    modified = choose(gather(meta, tree, source_tz, modified=True), earliest)
+    modified = choose(gather(meta, tree, source_tz, modified=True, printed=printed), earliest)
     if modified is not None and modified.parsed.value.tzinfo is not None:
         result.modified_at = modified.parsed.value
         result.provenance["modified_at"] = modified.provenance

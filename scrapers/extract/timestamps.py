@@ -55,11 +55,14 @@ _DATE_BAR = re.compile(r"today|date-?bar|top-?bar|current-?date|clock|weather", 
 _CHROME_ANCESTORS = "ancestor::nav|ancestor::footer|ancestor::aside|ancestor::form"
 
 
-def _printed_dates(tree: lxml_html.HtmlElement, modified: bool) -> list[str]:
-    """Dates printed as text in date-like elements after the headline (never in date bars)."""
+def printed_dates(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
+    """Dates printed as text in date-like elements after the headline (never in date bars).
+
+    Each is ``(text, is_modified)``; one walk of the tree serves published and modified dates.
+    """
     headline = next(iter(tree.xpath("//h1")), None)
     started = headline is None
-    values: list[str] = []
+    values: list[tuple[str, bool]] = []
     for el in tree.iter():
         if el is headline:
             started = True
@@ -72,16 +75,15 @@ def _printed_dates(tree: lxml_html.HtmlElement, modified: bool) -> list[str]:
         text = " ".join(el.text_content().split())
         if not text or len(text) > 120 or el.xpath(_CHROME_ANCESTORS):
             continue
-        is_modified = bool(_MODIFIED_WORDS.search(text + " " + names))
-        if is_modified == modified:
-            values.append(text)
-        if len(values) >= 6:
+        values.append((text, bool(_MODIFIED_WORDS.search(text + " " + names))))
+        if len(values) >= 12:
             break
     return values
 
 
 def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None,
-           modified: bool = False) -> list[Candidate]:
+           modified: bool = False, printed: list[tuple[str, bool]] | None = None
+           ) -> list[Candidate]:
     """Every parseable date for the published (or modified) time, best source first."""
     raw: list[tuple[str, str]] = []
     key = "dateModified" if modified else "datePublished"
@@ -95,7 +97,8 @@ def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None
     others = (o for o in meta.jsonld if o is not meta.article)
     raw.extend(("jsonld", jsonld_text(o.get(key)) or "") for o in others)
     raw.extend(("text", v) for v in _time_elements(tree, modified))
-    raw.extend(("text", v) for v in _printed_dates(tree, modified))
+    printed = printed_dates(tree) if printed is None else printed
+    raw.extend(("text", v) for v, is_modified in printed if is_modified == modified)
     out: list[Candidate] = []
     for provenance, value in raw:
         if value and re.fullmatch(r"\d{10}(\d{3})?", value.strip()):
