@@ -186,7 +186,7 @@ def known_articles(
     The version time is the later of ``modified_at`` and ``crawled_at``: a page whose sitemap
     ``lastmod`` is not after it has not changed since we fetched it.
     """
-    from transforms.lake import read_articles
+    from transforms.lake import ARTICLES, read_arrow
     from transforms.urls import canonicalize_url
 
     days = []
@@ -194,28 +194,19 @@ def known_articles(
     while day <= (end + timedelta(days=2)).date():
         days.append(day)
         day += timedelta(days=1)
-    df = read_articles(root, dates=days, sources=[source_id],
-                       columns=["url", "canonical_url", "modified_at", "crawled_at"])
+    table, _ = read_arrow(ARTICLES, root, dates=days, sources=[source_id],
+                          columns=["url", "canonical_url", "modified_at", "crawled_at"])
     known: dict[str, datetime] = {}
-    for url, canonical, modified, crawled in zip(
-        df["url"], df["canonical_url"], df["modified_at"], df["crawled_at"], strict=True
-    ):
-        stamps = [_as_datetime(v) for v in (modified, crawled)]
-        stamp = max((v for v in stamps if v is not None), default=None)
-        if stamp is None:
+    for row in table.to_pylist():
+        stamps = [v for v in (row["modified_at"], row["crawled_at"]) if v is not None]
+        if not stamps:
             continue
-        for key in (canonical, url):
+        for key in (row["canonical_url"], row["url"]):
             try:
-                known[canonicalize_url(key)] = stamp
+                known[canonicalize_url(key)] = max(stamps)
             except ValueError:
                 continue
     return known
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if value is None or value != value:  # None or NaT
-        return None
-    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
 
 
 def needs_refetch(candidate: Candidate, stored_version: datetime | None) -> bool:

@@ -18,9 +18,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -42,6 +41,9 @@ from transforms.storage import LAKE_ENV as LAKE_ENV
 from transforms.storage import LOCKS_DIR as LOCKS_DIR
 from transforms.storage import STAGING_DIR as STAGING_DIR
 from transforms.storage import LakeLocation, configured_root, fsync_dir
+
+if TYPE_CHECKING:  # pandas is imported where frames are made, so crawls stay light
+    import pandas as pd
 
 PART_FILE = "part-0.parquet"
 LOCK_TIMEOUT_S = 3600.0
@@ -168,7 +170,7 @@ def _root(root: str | Path | LakeLocation | None) -> LakeLocation:
 
 def check_date(value: Any) -> str:
     """A partition date as ``YYYY-MM-DD``; raise ValueError for anything else."""
-    if isinstance(value, pd.Timestamp | datetime):
+    if isinstance(value, datetime):  # pd.Timestamp is a datetime too
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
@@ -378,6 +380,8 @@ def _prepare(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     for name in sorted((spec.sticky | spec.optional) - set(df.columns)):
         df[name] = None
     if "date" not in df and "published_at" in df:
+        import pandas as pd
+
         df["date"] = pd.to_datetime(df["published_at"], utc=True).dt.date
     missing = [c for c in [*spec.schema.names, "date", "source"] if c not in df]
     if missing:
@@ -462,6 +466,17 @@ def read_table(spec: TableSpec, root: str | Path | LakeLocation | None = None,
 
     Files of older schema versions are read with the current schema (missing columns null).
     """
+    table, names = read_arrow(spec, root, dates, sources, columns)
+    frame = table.to_pandas()
+    if frame.empty and "date" in frame:
+        frame["date"] = frame["date"].astype(object)
+    return frame[names]
+
+
+def read_arrow(spec: TableSpec, root: str | Path | LakeLocation | None = None,
+               dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None,
+               columns: Iterable[str] | None = None) -> tuple[pa.Table, list[str]]:
+    """Like ``read_table`` but an Arrow table (no pandas), with its column names."""
     loc = _root(root)
     table_dir = loc.join(spec.name)
     table_columns = ARTICLE_COLUMNS if spec is ARTICLES else QUARANTINE_COLUMNS
@@ -480,10 +495,7 @@ def read_table(spec: TableSpec, root: str | Path | LakeLocation | None = None,
         table = dataset.to_table(columns=names)
     else:
         table = pa.schema([schema.field(n) for n in names]).empty_table()
-    frame = table.to_pandas()
-    if frame.empty and "date" in frame:
-        frame["date"] = frame["date"].astype(object)
-    return frame[names]
+    return table.select(names), names
 
 
 def read_articles(root: str | Path | LakeLocation | None = None, dates: Iterable[Any] | None = None,
