@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -72,8 +71,3 @@ def window_days(start: datetime, end: datetime) -> list[date]:
         days.append(current)
         current += timedelta(days=1)
     return days
-
-
-def task_retries() -> int:
-    """Retries for crawl tasks (``NEWSFLOW_TASK_RETRIES``, default 2)."""
-    return int(os.environ.get("NEWSFLOW_TASK_RETRIES", "2"))

@@ -52,6 +52,16 @@ WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", 
 # --------------------------------------------------------------------------- the truth
 
 
+def pagination_links(prev_url: str | None, next_url: str | None) -> list[str]:
+    """``<link rel="prev|next">`` head tags of a listing page."""
+    links = []
+    if prev_url:
+        links.append(f'<link rel="prev" href="{prev_url}">')
+    if next_url:
+        links.append(f'<link rel="next" href="{next_url}">')
+    return links
+
+
 @dataclass(frozen=True)
 class Outlet:
     """One invented outlet (the ``outlet:`` header of a content file)."""
@@ -848,11 +858,7 @@ alt="The Indus Chronicle logo" width="300" height="60"></a>
         self, heading: str, items: list[Article], prev_url: str | None, next_url: str | None,
         page: int, pages: int,
     ) -> str:
-        links = []
-        if prev_url:
-            links.append(f'<link rel="prev" href="{prev_url}">')
-        if next_url:
-            links.append(f'<link rel="next" href="{next_url}">')
+        links = pagination_links(prev_url, next_url)
         nav = []
         if prev_url:
             nav.append(f'<a class="prev page-numbers" href="{prev_url}">Previous</a>')
@@ -1084,11 +1090,7 @@ class GangaTimes(OutletRenderer):
         self, heading: str, items: list[Article], prev_url: str | None, next_url: str | None,
         page: int, pages: int,
     ) -> str:
-        head = []
-        if prev_url:
-            head.append(f'<link rel="prev" href="{prev_url}">')
-        if next_url:
-            head.append(f'<link rel="next" href="{next_url}">')
+        head = pagination_links(prev_url, next_url)
         pager = [f'<span>Page {page} / {pages}</span>']
         if prev_url:
             pager.insert(0, f'<a rel="prev" href="{prev_url}">Previous</a>')
@@ -1271,11 +1273,7 @@ src="/padma-herald/images/masthead.gif" alt="The Padma Herald"></a>
         self, heading: str, items: list[Article], prev_url: str | None, next_url: str | None,
         page: int, pages: int,
     ) -> str:
-        head = []
-        if prev_url:
-            head.append(f'<link rel="prev" href="{prev_url}">')
-        if next_url:
-            head.append(f'<link rel="next" href="{next_url}">')
+        head = pagination_links(prev_url, next_url)
         pager = []
         if prev_url:
             pager.append(f'<a href="{prev_url}">&laquo; Prev</a>')
@@ -1414,11 +1412,7 @@ class HimalayaPost(OutletRenderer):
         self, heading: str, items: list[Article], prev_url: str | None, next_url: str | None,
         page: int, pages: int,
     ) -> str:
-        head = []
-        if prev_url:
-            head.append(f'<link rel="prev" href="{prev_url}">')
-        if next_url:
-            head.append(f'<link rel="next" href="{next_url}">')
+        head = pagination_links(prev_url, next_url)
         pager = ['<ul class="pagination">']
         item = '<li class="page-item"><a class="page-link" href="{}">{}</a></li>'
         if prev_url:
