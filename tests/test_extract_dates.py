@@ -115,3 +115,42 @@ def test_url_date_is_last_resort() -> None:
     result = extract(page(), "https://ledger.example/2024/03/12/canal-story", make_source())
     assert result.published_date == date(2024, 3, 12)
     assert result.provenance["published_date"] in ("url", "htmldate")
+
+
+# Bikram Sambat: Nepali outlets print the official Nepali calendar.  The expected Gregorian days are
+# Nepali New Year's Days as published (1 Baisakh 2080/2081/2082 fell on 14 Apr 2023, 13 Apr 2024
+# and 14 Apr 2025), not values computed by the library under test.
+@pytest.mark.parametrize(("text", "expected"), [
+    ("वैशाख १, २०८१", date(2024, 4, 13)),  # month day, year
+    ("२०८२ बैशाख १ गते", date(2025, 4, 14)),  # year month day "gate"
+    ("१ वैशाख २०८०", date(2023, 4, 14)),  # day month year
+    ("Baisakh 1, 2081", date(2024, 4, 13)),  # romanised, as English-language pages print it
+])
+def test_bikram_sambat_dates_become_gregorian(text: str, expected: date) -> None:
+    parsed = parse_date(text, KATHMANDU)
+    assert parsed.day == expected
+    assert parsed.value.isoformat().endswith("+05:45")
+
+
+def test_bikram_sambat_date_keeps_its_printed_time() -> None:
+    parsed = parse_date("वैशाख १, २०८१ १०:३०", KATHMANDU)
+    assert parsed.value.isoformat() == "2024-04-13T10:30:00+05:45"
+
+
+@pytest.mark.parametrize("text", [
+    "जेठ ३५, २०८१",  # no Jestha has 35 days
+    "माघ १, २०२४",  # a Nepali month name with a Gregorian year is no Sambat date
+    "पुस्तक १ २०८१",  # "book": a month name must not match inside a longer word
+])
+def test_impossible_or_ambiguous_sambat_text_is_not_a_date(text: str) -> None:
+    assert parse_date(text, KATHMANDU) is None
+
+
+def test_extractor_reads_a_printed_sambat_date_on_a_nepali_page() -> None:
+    text = "<p>काठमाडौं उपत्यकामा आज बिहानदेखि वर्षा भइरहेको छ र सडकमा पानी जमेको छ।</p>" * 4
+    html = ('<html lang="ne"><head><meta charset="utf-8"></head><body><article>'
+            '<h1>उपत्यकामा वर्षा</h1><span class="post-date">वैशाख १, २०८१ ०९:१५</span>'
+            f"<div class='content'>{text}</div></article></body></html>")
+    source = make_source(country="NP", languages=["ne"], timezone="Asia/Kathmandu")
+    result = extract(html, "https://ledger.example/news/rain", source)
+    assert result.published_at.isoformat() == "2024-04-13T09:15:00+05:45"

@@ -33,11 +33,38 @@ _MONTH_WORDS: dict[int, tuple[str, ...]] = {
     11: ("november", "nov", "नवंबर", "नवम्बर", "नोभेम्बर", "নভেম্বর", "نومبر"),
     12: ("december", "dec", "दिसंबर", "दिसम्बर", "डिसेम्बर", "ডিসেম্বর", "دسمبر"),
 }
+# Bikram Sambat months, as Nepali outlets print them (Devanagari spellings and romanisations).
+# They are looked up as 100 + month so that a match can be told apart and converted.
+_BS_MONTH_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("बैशाख", "वैशाख", "baisakh", "baishakh"),
+    2: ("जेठ", "जेष्ठ", "ज्येष्ठ", "jestha", "jeth"),
+    3: ("असार", "आषाढ", "असाढ", "asar", "ashadh"),
+    4: ("साउन", "श्रावण", "shrawan", "saun"),
+    5: ("भदौ", "भाद्र", "bhadra", "bhadau"),
+    6: ("असोज", "आश्विन", "asoj", "ashwin"),
+    7: ("कात्तिक", "कार्तिक", "kartik"),
+    8: ("मंसिर", "मङ्सिर", "मार्ग", "mangsir", "mansir"),
+    9: ("पुस", "पौष", "poush", "paush"),
+    10: ("माघ", "magh"),
+    11: ("फागुन", "फाल्गुन", "falgun", "phagun"),
+    12: ("चैत", "चैत्र", "chaitra", "chait"),
+}
+_BS_OFFSET = 100
+# BS years of dates this pipeline can meet (AD 1990 is BS 2046/47); they never overlap AD years.
+_BS_YEARS = range(2040, 2101)
 _MONTH_LOOKUP = {word: num for num, words in _MONTH_WORDS.items() for word in words}
+_MONTH_LOOKUP |= {w: _BS_OFFSET + num for num, words in _BS_MONTH_WORDS.items() for w in words}
+# A month word must not run on into a longer word: no letter and no combining vowel sign or
+# virama (Devanagari, Bengali, Arabic) may follow it, or "पुस" would match inside "पुस्तक".
+_COMBINING = (
+    "\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"  # Devanagari
+    "\u0981-\u0983\u09bc-\u09d7\u09e2\u09e3"  # Bengali
+    "\u064b-\u065f\u0670"  # Arabic script
+)
 _MONTH_RE = re.compile(
     r"(?<![\w])("
     + "|".join(sorted((re.escape(w) for w in _MONTH_LOOKUP), key=len, reverse=True))
-    + r")\.?(?![^\W\d_])",
+    + rf")\.?(?![^\W\d_]|[{_COMBINING}])",
     re.I,
 )
 
@@ -127,6 +154,20 @@ def _parse_iso(text: str) -> ParsedDate | None:
     return ParsedDate(value, hour is not None, False)
 
 
+def _calendar_day(year: int, month: int, day: int) -> date | None:
+    """The Gregorian day for a printed year, month and day; a Bikram Sambat month is converted."""
+    try:
+        if month <= 12:
+            return date(year, month, day)
+        if year not in _BS_YEARS:
+            return None
+        import nepali_datetime
+
+        return nepali_datetime.date(year, month - _BS_OFFSET, day).to_datetime_date()
+    except (ValueError, OverflowError):
+        return None
+
+
 def _find_day(text: str) -> tuple[date, int] | None:
     """The first printed calendar day and where it ends."""
     marked = _MONTH_RE.sub(lambda m: f"\x01{_MONTH_LOOKUP[m.group(1).lower()]}\x01", text)
@@ -135,9 +176,8 @@ def _find_day(text: str) -> tuple[date, int] | None:
         match = pattern.search(marked)
         if match:
             parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-            try:
-                found = date(parts["y"], parts["m"], parts["d"])
-            except ValueError:
+            found = _calendar_day(parts["y"], parts["m"], parts["d"])
+            if found is None:
                 continue
             return found, len(marked[: match.end()].replace("\x01", ""))
     match = _NUMERIC_RE.search(text)
