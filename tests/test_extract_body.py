@@ -7,7 +7,7 @@ import pytest
 from scrapers.extract import extract
 from scrapers.extract.body import clean_paragraphs, is_chrome
 from scrapers.extract.dateline import split_dateline
-from tests.test_extract_helpers import FIXTURES, make_source, page
+from tests.test_extract_helpers import FILLER, FIXTURES, make_source, page
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,172 @@ def test_missed_paragraph_of_main_container_restored() -> None:
         "<html><body><div class='story'>" + "".join(f"<p>{t}</p>" for t in texts)
         + "</div></body></html>")
     assert fill_from_container([texts[0], texts[1], texts[3]], tree) == texts
+
+
+def test_line_break_inside_paragraph_separates_words() -> None:
+    from lxml import etree
+
+    from scrapers.extract.body import tree_paragraphs
+
+    body = etree.fromstring("<body><p>Amina Rauf<lb/>Hyderabad</p><p>Plain text.</p></body>")
+    assert tree_paragraphs(body) == ["Amina Rauf Hyderabad", "Plain text."]
+
+
+_LIVE_ENTRIES = [
+    ("Gates open at dawn", "Crowds gathered at the canal head before sunrise to watch the gates "
+     "open for the first time this season."),
+    ("Minister arrives", "The irrigation minister reached the site by boat and spoke briefly to "
+     "the farmers waiting on the embankment."),
+    ("Water reaches the villages", "By noon the first villages downstream reported water in "
+     "their channels, hours earlier than expected."),
+]
+
+
+def _live_page(entries: list[tuple[str, str]], extra_jsonld: int = 0) -> str:
+    """A live page: a summary, then one block per entry (time, headline, text), JSON-LD updates."""
+    import json
+
+    updates = [{"@type": "BlogPosting", "headline": h, "articleBody": t} for h, t in entries]
+    updates += [{"@type": "BlogPosting", "headline": f"Older update {n}",
+                 "articleBody": f"An older update number {n} that the page no longer shows, "
+                                "kept only in the structured data."} for n in range(extra_jsonld)]
+    data = {"@context": "https://schema.org", "@type": "LiveBlogPosting",
+            "headline": "Canal gates open: live", "liveBlogUpdate": updates}
+    posts = "".join(
+        f'<div class="post"><span class="time">9:{n}0AM</span><h3>{h}</h3><p>{t}</p></div>'
+        for n, (h, t) in enumerate(entries))
+    return (f'<html><head><script type="application/ld+json">{json.dumps(data)}</script></head>'
+            f'<body><main><div class="summary"><p>{FILLER_SUMMARY}</p></div>'
+            f'<section class="stream">{posts}</section></main></body></html>')
+
+
+FILLER_SUMMARY = ("The western canal gates opened on Monday after two years of repairs, and water "
+                  "reached the first villages by noon, officials said.")
+
+
+def test_live_blog_entries_added_under_their_headlines_when_trafilatura_kept_the_summary() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.body import fill_live_blog, live_entries
+    from scrapers.extract.metadata import read_metadata
+
+    tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES, extra_jsonld=3))
+    entries = live_entries(read_metadata(tree).jsonld)
+    assert len(entries) == 6
+    out = fill_live_blog([FILLER_SUMMARY], tree, entries)
+    # only the entries printed on the page, in page order, each under its headline
+    assert out == [FILLER_SUMMARY] + [x for pair in _LIVE_ENTRIES for x in pair]
+
+
+def test_live_blog_headline_put_back_and_dropped_entry_restored_in_place() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.body import fill_live_blog, live_entries
+    from scrapers.extract.metadata import read_metadata
+
+    tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES))
+    entries = live_entries(read_metadata(tree).jsonld)
+    kept = [FILLER_SUMMARY, _LIVE_ENTRIES[0][0], _LIVE_ENTRIES[0][1], _LIVE_ENTRIES[2][1]]
+    out = fill_live_blog(kept, tree, entries)
+    assert out == [FILLER_SUMMARY] + [x for pair in _LIVE_ENTRIES for x in pair]
+
+
+def test_live_blog_already_complete_is_unchanged() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.body import fill_live_blog, live_entries
+    from scrapers.extract.metadata import read_metadata
+
+    tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES))
+    complete = [FILLER_SUMMARY] + [x for pair in _LIVE_ENTRIES for x in pair]
+    assert fill_live_blog(complete, tree, live_entries(read_metadata(tree).jsonld)) == complete
+
+
+_POINTS = ["The western canal reopened after two years of repair work.",
+           "Farmers downstream expect water within days.",
+           "A second set of gates is due next spring."]
+
+
+def _points_box(cls: str = "story-keyPoints") -> str:
+    items = "".join(f"<li>{p}</li>" for p in _POINTS)
+    return f'<div class="{cls}"><div>Key Points</div><ul>{items}</ul></div>'
+
+
+def test_key_points_list_put_at_body_start_when_trafilatura_drops_it() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.body import key_points
+
+    text = [FILLER.format(n=n) for n in range(4)]
+    tree = lxml_html.document_fromstring(
+        f"<html><body><header><h1>Canal gates reopen</h1>{_points_box()}</header><article>"
+        + "".join(f"<p>{t}</p>" for t in text) + "</article></body></html>")
+    assert key_points(tree, text) == _POINTS
+    assert key_points(tree, [*_POINTS, *text]) == []  # already kept
+
+
+def test_key_points_label_is_not_body() -> None:
+    body = f"<h1>Canal gates reopen</h1>{_points_box()}"
+    result = extract(page(body=body), "https://ledger.example/news/canal", make_source())
+    assert result.body is not None
+    assert result.body.split("\n\n")[:3] == _POINTS
+
+
+def test_key_points_box_of_links_is_not_body() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.body import key_points
+
+    links = "".join(f'<li><a href="/news/{n}">Another story about the canal, part {n}</a></li>'
+                    for n in range(3))
+    tree = lxml_html.document_fromstring(
+        f'<html><body><div class="key-points"><ul>{links}</ul></div></body></html>')
+    assert key_points(tree, ["Text."]) == []
+
+
+@pytest.mark.parametrize("line", [
+    "Article content", "Latest Videos From", "Recommended Videos", "कॉपी लिंक",
+    "We independently review products. Buying through our links may earn us a commission.",
+    "Enjoying this story? Log in or create an account to continue",
+    "Want more? Start your Ledger Plus subscription today.",
+    "By submitting your information, you agree to the Terms and confirm you are over 16.",
+    "Is the canal flooding near you? Get in touch at desk@ledger.example",
+    "This is a breaking news story - more to follow",
+    "Sana Qureshi 5 minutes ago",
+    "Our Standards: The Ledger Code of Practice.", "Read our editorial policy",
+])
+def test_more_chrome_lines(line: str) -> None:
+    assert is_chrome(line)
+
+
+def test_article_sentences_with_promo_words_are_not_chrome() -> None:
+    for line in ("Officials said the canal would earn the district more than it cost within "
+                 "five years, and more repairs were to follow in the spring.",
+                 "The farmers got in touch with the council two days ago.",
+                 "Our standards of water safety are the strictest, the minister said."):
+        assert not is_chrome(line)
+
+
+def test_author_bio_under_short_name_or_after_a_description() -> None:
+    paragraphs = ["One.", "Two.",
+                  "A veteran farm reporter, Sana has covered irrigation since the old canal days.",
+                  "Sana Qureshi makes regular appearances on regional radio."]
+    assert clean_paragraphs(paragraphs, authors=["Sana Qureshi"]) == ["One.", "Two."]
+    bio = "Bilal Ahmed Qureshi is a reporter who covers farming for the paper."
+    assert clean_paragraphs([bio, "One."], authors=["Sana Qureshi"]) == ["One."]
+
+
+def test_kicker_and_repeated_headline_at_start_dropped() -> None:
+    paragraphs = ["Canal Gates Reopen", "नहर के फाटक फिर खुले:दो साल बाद पानी पहुंचा",
+                  "Text begins here with a long sentence about the canal."]
+    assert clean_paragraphs(paragraphs, "नहर के फाटक फिर खुले: दो साल बाद पानी पहुंचा") == [
+        "Text begins here with a long sentence about the canal."]
+
+
+def test_printed_description_found_in_deeper_layout_and_behind_a_label() -> None:
+    lead = "Officials say the new canal gates will end the water shortage in the south this year."
+    head = f'<meta property="og:description" content="{lead}">'
+    body = (f"<div><div><div><div><h1>Canal gates</h1></div></div></div>"
+            f"<div><div><p>(Farm Desk){lead}</p></div></div></div>")
+    result = extract(page(head, body), "https://ledger.example/news/canal", make_source())
+    assert result.body is not None and result.body.startswith(f"(Farm Desk){lead}\n\n")

@@ -17,7 +17,10 @@ from scrapers.extract.body import (
     clean_paragraphs,
     drop_embeds,
     fill_from_container,
+    fill_live_blog,
     join_paragraphs,
+    key_points,
+    live_entries,
     run_trafilatura,
 )
 from scrapers.extract.classify import classify
@@ -269,6 +272,7 @@ def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
         drop_embeds(work_tree)
         paragraphs, provenance = run_trafilatura(work_tree, url), "trafilatura"
         paragraphs = fill_from_container(paragraphs, tree)
+        paragraphs = fill_live_blog(paragraphs, tree, live_entries(meta.jsonld))
     article_body = jsonld_text(meta.article.get("articleBody")) if meta.article else None
     if article_body and len(article_body) > 1.5 * sum(len(p) for p in paragraphs) + 200:
         paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", article_body) if p.strip()]
@@ -282,6 +286,8 @@ def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
             result.dateline = place
             result.provenance["dateline"] = "text"
             paragraphs[first] = rest
+    if provenance == "trafilatura":
+        paragraphs[first:first] = key_points(tree, paragraphs)
     if paragraphs:
         result.body = join_paragraphs(paragraphs)
         result.provenance["body"] = provenance

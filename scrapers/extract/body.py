@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import html as html_lib
 import re
 
 import trafilatura
@@ -26,6 +28,8 @@ _CHROME_EXACT = {
     "continue reading below", "article continues below", "read more", "also read", "see also",
     "listen to this article", "file photo", "photo", "image", "video", "audio", "loading",
     "loading...", "click here", "next", "previous", "back to top", "go to top", "top",
+    "article content", "key points", "key takeaways", "recommended videos", "latest videos",
+    "latest videos from", "related videos", "more videos", "कॉपी लिंक", "लिंक कॉपी करें",
     "विज्ञापन", "اشتہار", "বিজ্ঞাপন", "यह भी पढ़ें", "ये भी पढ़ें", "इसे भी पढ़ें",
     "यो पनि पढ्नुहोस्", "আরও পড়ুন", "আরো পড়ুন", "مزید پڑھیں", "یہ بھی پڑھیں",
 }
@@ -72,6 +76,25 @@ _BROWSER_NOTICE = re.compile(
     r"|upgrade\s+your\s+browser|(?:un)?supported\s+browser)\b",
     re.I,
 )
+_PROMO = re.compile(
+    r"\b(?:(?:may|might|could)\s+earn\s+(?:us\s+)?(?:an?\s+)?(?:affiliate\s+)?commission"
+    r"|log\s+in\s+or\s+(?:create|register)\b|create\s+an?\s+(?:free\s+)?account\s+to\s+continue"
+    r"|subscription\s+today|by\s+submitting\s+your\s+(?:information|details|email))",
+    re.I,
+)
+_CALL_OUT = re.compile(
+    r"(?:\bget\s+in\s+touch\b|\bemail\s+us\b|\bcontact\s+us\b|\btell\s+us\b).{0,80}\S+@\S+\.\w+"
+    r"|^this\s+is\s+an?\s+(?:breaking|developing)\s+(?:news\s+)?story\b"
+    r"|^this\s+(?:news\s+)?story\s+is\s+(?:developing|breaking|being\s+updated)\b"
+    r"|\bmore\s+to\s+follow\W*$",
+    re.I,
+)
+_STANDARDS = re.compile(
+    r"^(?:read\s+|see\s+)?our\s+(?:editorial\s+)?(?:standards|principles|ethics\s+(?:policy|code)"
+    r"|(?:editorial|corrections)\s+(?:policy|guidelines))\s*(?:[:.\-–|]|$)",
+    re.I,
+)
+_AGO = re.compile(r"\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\s+ago$", re.I)
 _CODE = re.compile(r"[{};]\s*$|^\s*(?:var|let|const|function|window\.|document\.)\b|\}\);|\(\{")
 TEASER_LINK_SHARE = 0.8
 LONG_TABLE_ROWS = 15
@@ -89,6 +112,8 @@ def _link_share(el: etree._Element, text: str) -> float:
 def tree_paragraphs(body: etree._Element) -> list[str]:
     """Paragraph texts from trafilatura's XML body; short all-link teasers are dropped."""
     out: list[str] = []
+    for lb in body.iter("lb"):
+        lb.text = " "  # a line break inside a paragraph separates words ("Name<br>Town")
     for child in body:
         if child.tag == "list":
             items = child.findall(".//item") or [child]
@@ -120,6 +145,14 @@ def is_chrome(paragraph: str) -> bool:
     if len(text) < 400 and (_CAPTION_CREDIT.search(text) or _CODE.search(text)
                             or _BROWSER_NOTICE.search(text)):
         return True
+    if len(text) < 200 and _CALL_OUT.search(text):
+        return True  # "Get in touch at desk@...", "This is a breaking story, more to follow"
+    if len(text) < 300 and _PROMO.search(text):
+        return True  # affiliate disclosure, log-in wall, subscription or sign-up box
+    if len(text) < 120 and _STANDARDS.match(text):
+        return True  # "Our Standards: ..." / "Read our editorial policy": a link to the code
+    if len(text) < 80 and _AGO.search(text):
+        return True  # "Name 2 minutes ago": a byline with a relative time stamp
     return bool(short and _NEWSLETTER.search(text) and len(text.split()) < 30)
 
 
@@ -181,13 +214,37 @@ def is_meta_line(paragraph: str) -> bool:
     return any(ch.isdigit() for ch in normalize_digits(text)) and parse_date(text) is not None
 
 
+_BIO_VERB = r"\s+(?:is|was|has|had|covers|covered|writes|wrote|reports|makes|joined|lives|spent)\b"
+
+
 def _is_author_bio(paragraph: str, authors: list[str]) -> bool:
+    """True for a note about the author: "Name is a reporter ...", "Name makes appearances ...",
+    also under the same surname, or "A veteran journalist, First has covered ..." early on."""
     for name in authors:
-        if paragraph.startswith(name) and re.match(
-            r"\s+(?:is|was|has been|covers|writes|reports)\b", paragraph[len(name):]
+        words = name.split()
+        starts = [name]
+        if len(words) >= 2:
+            found = re.match(r"(?:[A-Z][\w'.-]*\s+){1,3}" + re.escape(words[-1]) + r"\b", paragraph)
+            starts += [found.group(0)] if found else []
+        for start in starts:
+            if paragraph.startswith(start) and re.match(_BIO_VERB, paragraph[len(start):]):
+                return True
+        if len(words) >= 2 and re.match(
+            r"[^.]{0,120},\s+" + re.escape(words[0]) + r"(?:\s+" + re.escape(words[-1]) + r")?"
+            + _BIO_VERB, paragraph
         ):
             return True
     return False
+
+
+def _drop_header_block(paragraphs: list[str], title_keys: set[str]) -> list[str]:
+    """Drop a headline repeated in the first three lines, with the short kicker lines above it."""
+    for index, para in enumerate(paragraphs[:3]):
+        if fold(para) in title_keys:
+            if all(len(p.split()) <= 12 for p in paragraphs[:index]):
+                return paragraphs[index + 1:]
+            break
+    return paragraphs
 
 
 def clean_paragraphs(paragraphs: list[str], title: str | None = None,
@@ -199,7 +256,9 @@ def clean_paragraphs(paragraphs: list[str], title: str | None = None,
     while kept and authors and _is_author_bio(kept[-1], authors):
         kept.pop()
     title_keys = {fold(t) for t in (title, *headings) if t}
-    while kept and (is_meta_line(kept[0]) or fold(kept[0]) in title_keys):
+    kept = _drop_header_block(kept, title_keys)
+    while kept and (is_meta_line(kept[0]) or fold(kept[0]) in title_keys
+                    or (authors and _is_author_bio(kept[0], authors))):
         kept.pop(0)
     deduped: list[str] = []
     for para in kept:
@@ -310,3 +369,148 @@ def run_trafilatura(html: str, url: str | None) -> list[str]:
 def join_paragraphs(paragraphs: list[str]) -> str:
     """Paragraphs separated by one blank line."""
     return "\n\n".join(paragraphs)
+
+
+_ENTRY_BLOCKS = ("p", "li", "blockquote", "h2", "h3", "h4")
+
+
+def live_entries(objects: list[dict]) -> list[tuple[str, str]]:
+    """(headline, text) of every update of a JSON-LD ``LiveBlogPosting``, in document order."""
+    entries: list[tuple[str, str]] = []
+    for obj in objects:
+        updates = obj.get("liveBlogUpdate") if isinstance(obj, dict) else None
+        own = fold(str(obj.get("headline") or "")) if updates else ""
+        for update in updates if isinstance(updates, list) else [updates] if updates else []:
+            if not isinstance(update, dict):
+                continue
+            headline, text = update.get("headline"), update.get("articleBody")
+            headline = html_lib.unescape(headline).strip() if isinstance(headline, str) else ""
+            text = html_lib.unescape(text).strip() if isinstance(text, str) else ""
+            if fold(headline) == own:
+                headline = ""  # an update titled like the whole blog has no headline of its own
+            if len(text) >= 40:
+                entries.append((" ".join(headline.split()), text))
+    return entries
+
+
+def _page_blocks(tree: lxml_html.HtmlElement) -> list[tuple[str, str]]:
+    """Folded texts of the page's innermost text blocks (p, li, quote, subheading), in order."""
+    blocks = []
+    for el in tree.iter(*_ENTRY_BLOCKS):
+        if el.xpath("ancestor::script|ancestor::noscript|ancestor::template") or any(
+            True for _ in el.iterdescendants(*_ENTRY_BLOCKS)
+        ):
+            continue
+        text = fold(_html_text(el))
+        if text:
+            blocks.append((text, _html_text(el)))
+    return blocks
+
+
+def fill_live_blog(paragraphs: list[str], tree: lxml_html.HtmlElement,
+                   entries: list[tuple[str, str]]) -> list[str]:
+    """Put every live-blog entry printed on the page into the text, each under its headline.
+
+    ``entries`` come from the page's JSON-LD. An entry counts only where its text is printed on
+    the page (the JSON-LD often lists many more updates than the page shows); its paragraphs are
+    taken from the page. Entries trafilatura already has get their headline in front when it is
+    missing; entries it dropped are added after the entry printed before them, in page order.
+    """
+    if not entries:
+        return paragraphs
+    blocks = _page_blocks(tree)
+    joined, starts, pos = [], [], 0
+    for key, _text in blocks:
+        starts.append(pos)
+        joined.append(key)
+        pos += len(key) + 1
+    page_text = "\n".join(joined)
+    found: list[tuple[int, str, list[str]]] = []  # (first block, headline, page paragraphs)
+    for headline, text in entries:
+        body_key = fold(text)
+        at = page_text.find(" ".join(body_key.split()[:10]))
+        if at < 0:
+            continue  # not printed on this page
+        first = bisect.bisect_right(starts, at) - 1
+        taken, misses, covered = [blocks[first][1]], 0, len(blocks[first][0])
+        for key, raw in blocks[first + 1:]:
+            if covered >= 0.95 * len(body_key) or misses >= 2:
+                break
+            if key in body_key:
+                taken.append(raw)
+                covered += len(key) + 1
+                misses = 0
+            else:
+                misses += 1
+        found.append((first, headline, taken))
+    found.sort(key=lambda item: item[0])
+    out = list(paragraphs)
+    keys = [fold(p) for p in out]
+    pending: list[str] = []  # dropped entries, waiting for the next entry trafilatura kept
+    for _first, headline, taken in found:
+        head_key = fold(headline)
+        taken_keys = [fold(t) for t in taken]
+        hits = [i for i, k in enumerate(keys) if any(t and t in k for t in taken_keys)]
+        if not hits:
+            pending += ([headline] if head_key else []) + taken
+            continue
+        pos = top = hits[0]
+        if head_key:
+            near = [i for i in range(max(0, pos - 2), pos + 1) if keys[i].startswith(head_key)]
+            if near:
+                top = near[0]
+                pos = max(pos, top + 1)
+            else:
+                out.insert(pos, headline)
+                keys.insert(pos, head_key)
+                pos += 1
+        out[top:top] = pending
+        keys[top:top] = [fold(p) for p in pending]
+        pos += len(pending)
+        pending = []
+        for text, key in zip(taken, taken_keys, strict=True):
+            here = next((i for i in range(pos, min(len(keys), pos + 3)) if key in keys[i]), None)
+            if here is not None:
+                pos = here + 1
+            elif not any(key in k for k in keys):
+                out.insert(pos, text)  # a paragraph of the entry that trafilatura dropped
+                keys.insert(pos, key)
+                pos += 1
+    return out + pending
+
+
+_KEY_POINTS = re.compile(r"key[-_]?points|key[-_]?takeaways|summary[-_]?bullets", re.I)
+
+
+def _key_point_boxes(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Elements whose class or id names a key-points list, outside asides, navigation, links."""
+    boxes: list[lxml_html.HtmlElement] = []
+    for value in tree.xpath("//@class|//@id"):
+        if not _KEY_POINTS.search(value):
+            continue
+        el = value.getparent()
+        if el not in boxes and not el.xpath(
+            "ancestor-or-self::aside|ancestor::nav|ancestor::footer|ancestor::a"
+        ):
+            boxes.append(el)
+            if len(boxes) == 3:
+                break
+    return boxes
+
+
+def key_points(tree: lxml_html.HtmlElement, paragraphs: list[str]) -> list[str]:
+    """The items of a "Key points" summary list printed above the text, when trafilatura left
+    it out: 2-10 sentence-long items, not links (a box of links to other stories is a teaser)."""
+    have = {fold(p) for p in paragraphs}
+    for box in _key_point_boxes(tree):
+        items = [li for li in box.iter("li") if not li.xpath(".//li")]
+        texts = [_html_text(li) for li in items]
+        if not 2 <= len(texts) <= 10 or not all(15 <= len(t) <= 400 for t in texts):
+            continue
+        linked = sum(len(_html_text(a)) for li in items for a in li.iter("a"))
+        if linked > 0.5 * sum(len(t) for t in texts):
+            continue
+        if 2 * sum(fold(t) in have for t in texts) > len(texts):
+            return []  # trafilatura kept the box already (the text may repeat one item)
+        return texts
+    return []

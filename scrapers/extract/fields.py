@@ -147,12 +147,13 @@ def headline_bylines(tree: lxml_html.HtmlElement, limit: int = 60) -> list[str]:
     return texts[:4]
 
 
-def _near_headline(el: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None) -> bool:
-    """True when ``el`` shares a close ancestor (three levels up) with the headline."""
+def _near_headline(el: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None,
+                   levels: int = 3) -> bool:
+    """True when ``el`` shares a close ancestor (``levels`` up, default three) with the headline."""
     if h1 is None:
         return False
-    ancestors = [a for _, a in zip(range(3), h1.iterancestors(), strict=False)]
-    return any(a in ancestors for _, a in zip(range(3), el.iterancestors(), strict=False))
+    ancestors = [a for _, a in zip(range(levels), h1.iterancestors(), strict=False)]
+    return any(a in ancestors for _, a in zip(range(levels), el.iterancestors(), strict=False))
 
 
 def _overlaps(text: str, other: str | None) -> bool:
@@ -202,6 +203,9 @@ def _same_as_description(text: str, descriptions: tuple[str | None, ...]) -> boo
         desc = fold(value.strip().rstrip("….").strip())
         if desc and (key == desc or (cut and len(desc) >= 30 and key.startswith(desc))):
             return True
+        label = re.match(r"\s*[(\[][^)\]]{1,40}[)\]]\s*", text)
+        if label and len(desc) >= 60 and fold(text[label.end():]) == desc:
+            return True  # a bracketed label printed in front: "(Label) Description ..."
     return False
 
 
@@ -220,7 +224,9 @@ def _printed_description(tree: lxml_html.HtmlElement, h1: lxml_html.HtmlElement 
             continue  # bylines, dates, labels
         if el.tag == "figcaption" or el.xpath("ancestor::figure|ancestor::aside"):
             continue
-        if len(text) <= 600 and _near_headline(el, h1) and _same_as_description(
+        # The description printed word for word as the first text under the headline is strong
+        # evidence: the nesting may be looser than for a class-named standfirst.
+        if len(text) <= 600 and _near_headline(el, h1, levels=8) and _same_as_description(
             text, descriptions
         ):
             return el
