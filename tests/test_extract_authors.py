@@ -18,6 +18,18 @@ from tests.test_extract_helpers import make_source, page
     ("By Sana Qureshi and Bilal Ahmed", ["Sana Qureshi", "Bilal Ahmed"]),
     ("Sana Qureshi & Bilal Ahmed", ["Sana Qureshi", "Bilal Ahmed"]),
     ("Sana Qureshi, Bilal Ahmed; Nadia Khan", ["Sana Qureshi", "Bilal Ahmed", "Nadia Khan"]),
+    # "By" and "and" in other languages
+    ("Von Lena Vogel und Jonas Brandt", ["Lena Vogel", "Jonas Brandt"]),
+    ("Por Lucía Ramos y Diego Serrano", ["Lucía Ramos", "Diego Serrano"]),
+    ("Par Claire Dubois et Marc Lefèvre", ["Claire Dubois", "Marc Lefèvre"]),
+    ("Av Ingrid Dahl og Erik Moen", ["Ingrid Dahl", "Erik Moen"]),
+    ("Y Singh", ["Y Singh"]),  # an initial is no conjunction
+    # writer and report labels in Hindi, Urdu and Bengali, before or after the name
+    ("लेखक: अमित वर्मा", ["अमित वर्मा"]),
+    ("अमित वर्मा द्वारा", ["अमित वर्मा"]),
+    ("अमित वर्मा की रिपोर्ट", ["अमित वर्मा"]),
+    ("تحریر: عائشہ ملک", ["عائشہ ملک"]),
+    ("লেখক: রাকিব হাসান", ["রাকিব হাসান"]),
 ])
 def test_prefixes_and_splitting(byline: str, expected: list[str]) -> None:
     assert clean_authors([byline])[0] == expected

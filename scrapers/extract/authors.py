@@ -21,9 +21,15 @@ _DROP_SEGMENT = re.compile(
 )
 _PREFIX = re.compile(
     r"^\s*(?:(?:additional\s+)?reporting\s+by|(?:written|reported|posted|published|story)\s+by|"
-    r"by(?:line)?|from|author|authors|words)\s*[:\-–—]?\s+",
+    r"by(?:line)?|from|author|authors|words"
+    # "By" in other languages, capitalised only: "Von", "Por", "Par", "Door", "Av", "Af".
+    r"|(?-i:Von|Por|Par|Door|Av|Af)"
+    # Writer/report labels in Hindi and Nepali, Urdu and Bengali ("लेखक:", "تحریر:", "লেখক:").
+    r"|लेखक|लेखिका|रिपोर्ट|तहरीर|تحریر|رپورٹ|لکھاری|লেখক|লিখেছেন|প্রতিবেদন)\s*[:\-–—ः]?\s+",
     re.I,
 )
+# "X द्वारा" (by X), "X की रिपोर्ट" / "X کی رپورٹ" (X's report) put the name first.
+_SUFFIX = re.compile(r"\s+(?:द्वारा|की\s+रिपोर्ट|کی\s+رپورٹ|এর\s+প্রতিবেদন)\s*$")
 _NOISE = re.compile(
     r"^(?:(?:our|special|staff|senior|own|city|sports|business|political|diplomatic|chief)\s+)*"
     r"(?:staff\s+reporter|reporter|correspondents?|desk|news\s+desk|web\s+desk|online\s+desk|"
@@ -32,7 +38,9 @@ _NOISE = re.compile(
     re.I,
 )
 _SPLIT = re.compile(
-    r"\s*(?:,|;|\||&|\band\b|\bund\b|\bwith\b|\s\+\s|\bऔर\b|\bএবং\b|\bاور\b)\s*", re.I
+    r"\s*(?:,|;|\||&|\band\b|\bund\b|\bwith\b|\s\+\s|\bऔर\b|\bএবং\b|\bاور\b"
+    r"|(?-i:\s(?:y|e|et|og)\s))\s*",  # Spanish, Italian/Portuguese, French, Norwegian "and"
+    re.I,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(?<!\w)@\w+")
@@ -123,7 +131,7 @@ def _split_byline(text: str) -> list[str]:
     parts: list[str] = []
     for piece in _SPLIT.split(text):
         piece = _PREFIX.sub("", piece.strip(" -–—|:·•[]\"'")).strip(" -–—|:·•[]\"'.")
-        piece = _PREFIX.sub("", piece).strip()
+        piece = _SUFFIX.sub("", _PREFIX.sub("", piece)).strip()
         piece, _code = split_agency_code(piece)
         piece = _IN_PLACE.sub("", piece)
         if piece.count("(") != piece.count(")"):
