@@ -144,6 +144,31 @@ def test_teaser_box_and_closing_list_dropped() -> None:
         "Third paragraph of the story continues.", "Fourth paragraph."]
 
 
+@pytest.mark.parametrize("heading", ["संबंधित खबरें", "सम्बन्धित समाचार", "সম্পর্কিত খবর",
+                                     "متعلقہ خبریں", "सबसे ज्यादा पढ़ी गई खबरें", "সর্বাধিক পঠিত"])
+def test_teaser_box_in_south_asian_languages_dropped(heading: str) -> None:
+    paragraphs = ["नहर के फाटक दो साल बाद फिर खुले और किसानों तक पानी पहुंचा।", "दूसरा अनुच्छेद।",
+                  heading, "मंत्री ने इस्तीफा दिया", "तट पर तूफान",
+                  "तीसरा अनुच्छेद जारी है।"]
+    assert clean_paragraphs(paragraphs) == [
+        "नहर के फाटक दो साल बाद फिर खुले और किसानों तक पानी पहुंचा।", "दूसरा अनुच्छेद।",
+        "तीसरा अनुच्छेद जारी है।"]
+
+
+@pytest.mark.parametrize("line", [
+    "शेयर करें", "सेयर गर्नुहोस्", "শেয়ার করুন", "شیئر کریں", "हमें फॉलो करें",
+    "\u09b6\u09c7\u09df\u09be\u09b0",  # Bengali "share" spelt with the precomposed "য়"
+])
+def test_share_and_follow_lines_in_south_asian_languages(line: str) -> None:
+    assert is_chrome(line)
+
+
+def test_sentence_with_a_devanagari_stop_after_a_teaser_box_is_text() -> None:
+    paragraphs = ["पहला अनुच्छेद काफी लंबा है ताकि गिना जाए।", "दूसरा।", "Most read",
+                  "मंत्री ने इस्तीफा दिया", "नहर का पानी खेतों तक पहुंचा।"]
+    assert clean_paragraphs(paragraphs)[-1] == "नहर का पानी खेतों तक पहुंचा।"
+
+
 def test_missed_paragraph_of_main_container_restored() -> None:
     from lxml import html as lxml_html
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import html as html_lib
 import re
+import unicodedata
 
 import trafilatura
 from lxml import etree
@@ -32,7 +33,16 @@ _CHROME_EXACT = {
     "latest videos from", "related videos", "more videos", "कॉपी लिंक", "लिंक कॉपी करें",
     "विज्ञापन", "اشتہار", "বিজ্ঞাপন", "यह भी पढ़ें", "ये भी पढ़ें", "इसे भी पढ़ें",
     "यो पनि पढ्नुहोस्", "আরও পড়ুন", "আরো পড়ুন", "مزید پڑھیں", "یہ بھی پڑھیں",
+    "शेयर करें", "शेयर", "सेयर", "सेयर गर्नुहोस्", "শেয়ার করুন", "শেয়ার", "شیئر کریں", "شیئر",
+    "हमें फॉलो करें", "আমাদের ফলো করুন", "ہمیں فالو کریں",
 }
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+_CHROME_EXACT = {_nfc(word) for word in _CHROME_EXACT}  # Bengali "য়" has two spellings
 _READ_MORE = re.compile(
     r"^\s*(?:read\s+more|also\s+read|read\s+also|must\s+read|related|recommended|see\s+also"
     r"|watch|listen|more\s+on\s+this|click\s+here|यह भी पढ़ें|ये भी पढ़ें|इसे भी पढ़ें|"
@@ -138,7 +148,7 @@ def is_chrome(paragraph: str) -> bool:
         return True
     short = len(text) < 160
     key = fold(text)
-    if key in _CHROME_EXACT or text.casefold().strip(" .:") in _CHROME_EXACT:
+    if key in _CHROME_EXACT or _nfc(text.casefold().strip(" .:")) in _CHROME_EXACT:
         return True
     if short and (_READ_MORE.match(text) or _CREDIT.match(text) or _SOCIAL_ONLY.match(text)):
         return True
@@ -164,7 +174,12 @@ _TEASER_TAIL = re.compile(
 _TEASER_BOX = re.compile(
     r"^(?:most\s+(?:popular|read|viewed)\b|popular(?:\s+now|\s+stories)?$"
     r"|related(?:\s+(?:stories|articles|news|coverage|content))?$|recommended(?:\s+for\s+you)?$"
-    r"|trending(?:\s+now)?$|editor'?s\s+picks?$|top\s+stories$)",
+    r"|trending(?:\s+now)?$|editor'?s\s+picks?$|top\s+stories$"
+    # the same boxes in Hindi, Nepali, Bengali and Urdu: related, more, most read, popular
+    r"|(?:संबंधित|सम्बंधित|सम्बन्धित|संबन्धित)\s+(?:खबरें|ख़बरें|खबर|समाचार)$"
+    r"|सबसे\s+(?:ज्यादा|ज़्यादा|अधिक)\s+पढ़ी\s+गई|लोकप्रिय$"
+    r"|धेरै\s+पढिएको|সম্পর্কিত\s+(?:খবর|সংবাদ)$|আরও\s+খবর$|সর্বাধিক\s+পঠিত|জনপ্রিয়$"
+    r"|متعلقہ\s+خبریں$|مزید\s+خبریں$|مقبول\s+ترین|سب\s+سے\s+زیادہ\s+پڑھی)",
     re.I,
 )
 
@@ -182,7 +197,7 @@ def _cut_teasers(paragraphs: list[str]) -> list[str]:
             in_box = True
             continue
         if in_box and len(text.split()) <= 20 and not para.rstrip().endswith(
-            (".", "!", "?", '"', "”", ":")
+            (".", "!", "?", '"', "”", ":", "।", "॥", "۔", "؟")  # with Devanagari/Urdu stops
         ):
             continue  # a teaser headline in the box
         in_box = False
