@@ -70,6 +70,17 @@ def test_native_month_names_and_digits(text: str, expected: datetime) -> None:
     assert parse_date(text).value == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Aktualisiert am 12. März 2024, 10:30 Uhr", datetime(2024, 3, 12, 10, 30)),
+    ("Publié le 3 août 2024 à 08:15", datetime(2024, 8, 3, 8, 15)),
+    ("29 de noviembre de 2023", datetime(2023, 11, 29)),
+    ("5 dicembre 2023", datetime(2023, 12, 5)),
+    ("14 de março de 2024", datetime(2024, 3, 14)),
+])
+def test_european_month_names(text: str, expected: datetime) -> None:
+    assert parse_date(text).value == expected
+
+
 def test_future_date_is_rejected() -> None:
     soon = datetime.now(UTC) + timedelta(days=3)
     assert not is_plausible(parse_date(soon.isoformat()))

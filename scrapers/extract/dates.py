@@ -52,7 +52,23 @@ _BS_MONTH_WORDS: dict[int, tuple[str, ...]] = {
 _BS_OFFSET = 100
 # BS years of dates this pipeline can meet (AD 1990 is BS 2046/47); they never overlap AD years.
 _BS_YEARS = range(2040, 2101)
+# German, French, Spanish, Italian and Portuguese month names, for printed dates elsewhere.
+_EUROPEAN_MONTHS = (
+    ("januar", "jänner", "janvier", "enero", "gennaio", "janeiro"),
+    ("februar", "février", "febrero", "febbraio", "fevereiro"),
+    ("märz", "mars", "marzo", "março"),
+    ("avril", "abril", "aprile"),
+    ("mai", "mayo", "maggio", "maio"),
+    ("juni", "juin", "junio", "giugno", "junho"),
+    ("juli", "juillet", "julio", "luglio", "julho"),
+    ("août", "agosto"),
+    ("septembre", "septiembre", "setiembre", "settembre", "setembro"),
+    ("oktober", "octobre", "octubre", "ottobre", "outubro"),
+    ("novembre", "noviembre", "novembro"),
+    ("dezember", "décembre", "diciembre", "dicembre", "dezembro"),
+)
 _MONTH_LOOKUP = {word: num for num, words in _MONTH_WORDS.items() for word in words}
+_MONTH_LOOKUP |= {word: num for num, words in enumerate(_EUROPEAN_MONTHS, 1) for word in words}
 _MONTH_LOOKUP |= {w: _BS_OFFSET + num for num, words in _BS_MONTH_WORDS.items() for w in words}
 # A month word must not run on into a longer word: no letter and no combining vowel sign or
 # virama (Devanagari, Bengali, Arabic) may follow it, or "पुस" would match inside "पुस्तक".
@@ -84,7 +100,7 @@ _ISO_RE = re.compile(
 )
 _NUMERIC_RE = re.compile(r"(?<!\d)(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?!\d)")
 _ORD = r"(?:st|nd|rd|th)?"
-_GAP = r"[\s,.\-]*"
+_GAP = r"(?:[\s,.\-]|\bde\b|\bdel\b)*"  # "29 de noviembre de 2026"
 _DAY_MONTH_YEAR = re.compile(rf"(?<!\d)(\d{{1,2}}){_ORD}{_GAP}\x01(\d+)\x01{_GAP}(\d{{4}})")
 _MONTH_DAY_YEAR = re.compile(rf"\x01(\d+)\x01{_GAP}(\d{{1,2}}){_ORD}(?!\d){_GAP}(\d{{4}})")
 _YEAR_MONTH_DAY = re.compile(r"(\d{4})[\s,.\-]*\x01(\d+)\x01[\s,.\-]*(\d{1,2})(?!\d)")
