@@ -9,17 +9,27 @@ object (see ``transforms.storage``).
 A rewritten partition is always written with the current schema (columns an older file lacks
 become null).  ``story_id`` is sticky: a stored non-null value is kept, and a
 new value alone only counts as a change when the stored one is null.
+
+Two entry points merge the same way: ``merge_articles(df)`` takes the batch as one DataFrame;
+``merge_articles_dataset(batch)`` takes a batch staged on disk as Parquet (``stage_batch`` writes
+one chunk at a time) and holds only its keys for the whole merge, reading each partition's rows
+when that partition is merged, so memory is bounded by the largest partition, not the batch.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -216,8 +226,12 @@ def _lock(loc: LakeLocation, table: str) -> FileLock:
 
 
 def clean_staging(root: str | Path | LakeLocation, table: str) -> int:
-    """Remove leftover temp files of ``table`` (call while holding its lock); returns count."""
-    return _root(root).clean_scratch(f"{table}-")
+    """Remove leftover temp files and spill directories of ``table`` (hold its lock); count."""
+    loc = _root(root)
+    spills = [p for p in loc.scratch_dir().glob(f"{table}-{SPILL_PREFIX}*") if p.is_dir()]
+    for stale in spills:
+        shutil.rmtree(stale, ignore_errors=True)
+    return loc.clean_scratch(f"{table}-") + len(spills)
 
 
 _fsync_dir = fsync_dir
@@ -243,7 +257,8 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     columns = []
     for fld in schema:
         if fld.name in table.column_names:
-            columns.append(table.column(fld.name).cast(fld.type))
+            column = table.column(fld.name)
+            columns.append(column if column.type == fld.type else column.cast(fld.type))
         else:
             columns.append(pa.nulls(table.num_rows, fld.type))
     return pa.Table.from_arrays(columns, schema=schema)
@@ -264,77 +279,104 @@ def to_arrow(df: pd.DataFrame, spec: TableSpec) -> pa.Table:
     return table.replace_schema_metadata(spec.schema.metadata)
 
 
-def _content(row: dict[str, Any], spec: TableSpec) -> dict[str, Any]:
-    """The compared part of a row (everything but bookkeeping columns)."""
-    return {k: v for k, v in row.items() if k not in spec.ignored_on_compare}
+def _nested(kind: pa.DataType) -> bool:
+    """True for list, map and struct types (``pc.equal`` has no kernel for them)."""
+    return pa.types.is_nested(kind)
 
 
-def keep_sticky(old: dict[str, Any], row: dict[str, Any], spec: TableSpec) -> dict[str, Any]:
-    """``row`` with the stored non-null values of ``old`` in the table's sticky columns."""
-    kept = {k: old[k] for k in spec.sticky if old.get(k) is not None and old[k] != row.get(k)}
-    return {**row, **kept} if kept else row
+_COMPARE_FIRST = ("content_hash", "title", "modified_at")  # columns that usually tell changes
 
 
-def _with_sticky(table: pa.Table, rows: list[dict[str, Any]], spec: TableSpec) -> pa.Table:
-    """``table`` with its sticky columns replaced by the values in ``rows`` (same order)."""
-    for name in sorted(spec.sticky):
-        index = table.schema.get_field_index(name)
-        values = pa.array([r[name] for r in rows], type=table.schema.field(name).type)
-        table = table.set_column(index, table.schema.field(name), values)
-    return table
+def _rows_equal(old: pa.Table, old_rows: pa.Array, new: pa.Table, new_rows: pa.Array,
+                spec: TableSpec) -> np.ndarray:
+    """Per pair of rows: does ``new[new_rows]`` hold the content of ``old[old_rows]``?
 
-
-def _sort(table: pa.Table, spec: TableSpec) -> pa.Table:
-    """Rows in deterministic order."""
-    return table.sort_by([(name, "ascending") for name in spec.sort_keys])
+    Bookkeeping columns are ignored.  Same answer as comparing the rows as Python values: flat
+    columns are compared with Arrow (two nulls are equal, NaN is not), nested ones (lists, maps)
+    as Python values; each column only while some row is still equal.
+    """
+    same = np.ones(len(new_rows), dtype=bool)
+    names = [n for n in spec.schema.names if n not in spec.ignored_on_compare]
+    names.sort(key=lambda n: (_nested(spec.schema.field(n).type),
+                              _COMPARE_FIRST.index(n) if n in _COMPARE_FIRST else 99))
+    for name in names:
+        rows = np.flatnonzero(same)
+        if not len(rows):
+            break
+        picked = None if len(rows) == len(same) else pa.array(rows)
+        left_rows = old_rows if picked is None else pc.take(old_rows, picked)
+        right_rows = new_rows if picked is None else pc.take(new_rows, picked)
+        a = old.column(name).take(left_rows)
+        b = new.column(name).take(right_rows)
+        if _nested(a.type):
+            equal = [x == y for x, y in zip(a.to_pylist(), b.to_pylist(), strict=True)]
+        elif a.null_count == 0 and b.null_count == 0:
+            equal = pc.equal(a, b).to_numpy(zero_copy_only=False)
+        else:
+            equal = pc.or_(pc.fill_null(pc.equal(a, b), False),
+                           pc.and_(pc.is_null(a), pc.is_null(b))).to_numpy(zero_copy_only=False)
+        same[rows] = equal
+    return same
 
 
 def merge_partition(path: str, new: pa.Table, remove_ids: set[str], spec: TableSpec,
-                    root: str | Path | LakeLocation, present: bool | None = None
-                    ) -> PartitionResult:
-    """Merge new rows into one partition file and drop ``remove_ids``; rewrite only on change."""
+                    root: str | Path | LakeLocation, present: bool | None = None,
+                    existing: pa.Table | None = None) -> PartitionResult:
+    """Merge new rows into one partition file and drop ``remove_ids``; rewrite only on change.
+
+    ``new`` has the table schema and unique keys; ``existing`` is the partition as stored, when
+    the caller has already read it.  Matching, comparing and the sticky columns are computed
+    column by column with Arrow (unchanged rows never become Python objects), and the rewritten
+    file is one ``take`` (kept rows in sort order) of the stored and new rows.
+    """
     loc = _root(root)
     day, source = _parts(path)
     result = PartitionResult(day, source)
-    existing = read_partition(path, spec, loc, present)
-    existing_ids = existing.column(spec.key).to_pylist()
-    removed = {i for i in existing_ids if i in remove_ids}
-    wanted = set(new.column(spec.key).to_pylist())
-    positions = {i: n for n, i in enumerate(existing_ids) if i in wanted and i not in removed}
-    old_rows = existing.take(list(positions.values())).to_pylist() if positions else []
-    old_by_id = dict(zip(positions, old_rows, strict=True))
-    # Only rows whose key is already stored need a row-by-row comparison; inserts stay columnar.
-    new_ids = new.column(spec.key).to_pylist()
-    matched = [n for n, i in enumerate(new_ids) if i in old_by_id]
-    matched_rows = new.take(pa.array(matched, pa.int64())).to_pylist() if matched else []
-    updates: dict[int, dict[str, Any]] = {}
-    replaced: set[str] = set()
-    for n, row in zip(matched, matched_rows, strict=True):
-        old = old_by_id[row[spec.key]]
-        row = keep_sticky(old, row, spec)
-        if not spec.updates or _content(old, spec) == _content(row, spec):
-            result.unchanged += 1
-            continue
-        result.updated += 1
-        replaced.add(row[spec.key])
-        updates[n] = row
-    result.inserted = len(new_ids) - len(matched)
-    take = [n for n, i in enumerate(new_ids) if i not in old_by_id or n in updates]
-    sticky_values = {c: new.column(c).to_pylist() for c in spec.sticky}
-    taken = [updates.get(n) or {c: sticky_values[c][n] for c in spec.sticky} for n in take]
+    if existing is None:
+        existing = read_partition(path, spec, loc, present)
+    stored = existing.num_rows
+    key_type = spec.schema.field(spec.key).type
+    existing_ids = existing.column(spec.key)
+    if remove_ids and stored:
+        gone = pc.is_in(existing_ids, value_set=pa.array(sorted(remove_ids), key_type))
+    else:
+        gone = pa.array(np.zeros(stored, dtype=bool))
+    removed = set(pc.filter(existing_ids, gone).to_pylist())
+    # Each new row's stored position: the last stored row with its key that is not removed.
+    candidates = pc.if_else(gone, pa.scalar(None, key_type), existing_ids)
+    backwards = pc.take(candidates, pa.array(np.arange(stored - 1, -1, -1, dtype=np.int64)))
+    found = pc.index_in(new.column(spec.key), value_set=backwards, skip_nulls=True)
+    position = pc.subtract(stored - 1, found)  # null where the key is not stored
+    matched = pc.indices_nonzero(pc.is_valid(found))
+    for name in sorted(spec.sticky):  # a stored non-null value wins over the new one
+        index = new.schema.get_field_index(name)
+        kept = pc.coalesce(existing.column(name).take(position), new.column(name))
+        new = new.set_column(index, new.schema.field(name), kept)
+    changed = np.zeros(new.num_rows, dtype=bool)
+    if spec.updates and len(matched):
+        same = _rows_equal(existing, pc.take(position, matched), new, matched, spec)
+        changed[matched.to_numpy()] = ~same
+    result.updated = int(changed.sum())
+    result.unchanged = len(matched) - result.updated
+    result.inserted = new.num_rows - len(matched)
     result.removed = len(removed)
-    result.rows = existing.num_rows - len(removed) + result.inserted
+    result.rows = stored - len(removed) + result.inserted
     if not (result.inserted or result.updated or result.removed):
         return result
-    drop = removed | replaced
-    keep_mask = pa.array([i not in drop for i in existing_ids], type=pa.bool_())
-    added = _with_sticky(new.take(pa.array(take, pa.int64())), taken, spec)
-    merged = pa.concat_tables([existing.filter(keep_mask), added])
+    # Stored rows stay unless removed or replaced; new rows go in when inserted or changed.
+    replaced = pc.filter(new.column(spec.key), pa.array(changed))
+    drop = pc.or_(gone, pc.is_in(existing_ids, value_set=replaced))
+    keep = pa.chunked_array([pc.invert(drop), pc.or_(pc.is_null(found), pa.array(changed))],
+                            pa.bool_())
+    both = pa.concat_tables([existing, new]).combine_chunks()  # take on one chunk is faster
+    rows = pc.indices_nonzero(keep)
     result.written = True
-    if merged.num_rows == 0:
+    if len(rows) == 0:
         remove_partition(path, str(PurePosixPath(path).parents[2]), loc)
-    else:
-        write_atomic(_sort(merged, spec), path, loc, spec.name)
+        return result
+    order = pc.sort_indices(both.select(list(spec.sort_keys)).take(rows),
+                            sort_keys=[(name, "ascending") for name in spec.sort_keys])
+    write_atomic(both.take(pc.take(rows, order)), path, loc, spec.name)
     return result
 
 
@@ -351,26 +393,48 @@ def _partition_groups(df: pd.DataFrame, loc: LakeLocation, table: str
     return {str(p): group.drop(columns="_path") for p, group in keyed.groupby("_path", sort=True)}
 
 
-def _moved_ids(loc: LakeLocation, stored: list[str], groups: dict[str, pd.DataFrame],
+def _moved_ids(loc: LakeLocation, stored: list[str], targets: pa.Table, paths: list[str],
                spec: TableSpec) -> dict[str, set[str]]:
-    """Ids of the batch that sit in another date partition of the same source (to remove)."""
-    target: dict[str, dict[str, str]] = {}
-    for path, group in groups.items():
-        source = _parts(path)[1]
-        for key in group[spec.key]:
-            target.setdefault(source, {})[key] = path
-    by_source: dict[str, list[str]] = {}
+    """Ids of the batch that sit in another date partition of the same source (to remove).
+
+    ``targets`` holds the batch's keys (``key``) with the number of their target partition in
+    ``paths`` (``path``, int32).  The key column of every stored partition of the batch's
+    sources is read and joined with it on key and source (as numbers: no string per row but
+    the key).
+    """
+    if targets.num_rows == 0:
+        return {}
+    numbers = {path: n for n, path in enumerate(paths)}
+    source_of = [_parts(path)[1] for path in paths]
+    source_numbers = {source: n for n, source in enumerate(sorted(set(source_of)))}
+    every = list(paths)
+    pieces = []
     for existing in stored:
-        by_source.setdefault(_parts(existing)[1], []).append(existing)
+        source = _parts(existing)[1]
+        if source not in source_numbers:
+            continue
+        if existing not in numbers:
+            numbers[existing] = len(every)
+            every.append(existing)
+        with loc.open_input(existing) as handle:
+            keys = pq.ParquetFile(handle).read(columns=[spec.key]).column(spec.key)
+        pieces.append(pa.table({
+            "key": keys.cast(pa.string()),
+            "source": pa.repeat(pa.scalar(source_numbers[source], pa.int32()), len(keys)),
+            "stored": pa.repeat(pa.scalar(numbers[existing], pa.int32()), len(keys))}))
+    if not pieces:
+        return {}
+    batch_sources = pa.array([source_numbers[s] for s in source_of], pa.int32())
+    wanted = pa.table({"key": targets.column("key").cast(pa.string()),
+                       "source": pc.take(batch_sources, targets.column("path")),
+                       "path": targets.column("path").cast(pa.int32())})
+    found = pa.concat_tables(pieces).join(wanted, keys=["key", "source"], join_type="inner",
+                                          use_threads=False)
+    found = found.filter(pc.not_equal(found.column("stored"), found.column("path")))
     moved: dict[str, set[str]] = {}
-    for source, ids in target.items():
-        for existing in by_source.get(source, []):
-            with loc.open_input(existing) as handle:
-                keys = pq.ParquetFile(handle).read(columns=[spec.key]).column(spec.key)
-            found = pc.is_in(keys, value_set=pa.array(list(ids), type=pa.string()))
-            for key in pc.filter(keys, found).to_pylist():
-                if ids[key] != existing:
-                    moved.setdefault(existing, set()).add(key)
+    for key, existing in zip(found.column("key").to_pylist(),
+                             found.column("stored").to_pylist(), strict=True):
+        moved.setdefault(every[existing], set()).add(key)
     return moved
 
 
@@ -391,7 +455,11 @@ def _prepare(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocation | None = None
                 ) -> MergeResult:
-    """Merge rows into a lake table partition by partition, under the table's lock."""
+    """Merge rows into a lake table partition by partition, under the table's lock.
+
+    The whole batch is one DataFrame here; for batches larger than memory use
+    :func:`merge_dataset`, which reads a batch staged as Parquet one partition at a time.
+    """
     loc = _root(root)
     result = MergeResult(spec.name)
     df = _prepare(df, spec)
@@ -404,7 +472,12 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
         moved: dict[str, set[str]] = {}
         if spec.moves:  # one listing of the table serves the move check and the reads
             stored = partition_files(loc, spec.name)
-            moved = _moved_ids(loc, stored, groups, spec)
+            paths = list(groups)
+            targets = pa.table({
+                "key": pa.array([k for g in groups.values() for k in g[spec.key]], pa.string()),
+                "path": pa.array(np.repeat(np.arange(len(paths), dtype=np.int32),
+                                           [len(g) for g in groups.values()]))})
+            moved = _moved_ids(loc, stored, targets, paths, spec)
         present = set(stored) if stored is not None else None
         empty = spec.schema.empty_table()
         for path in sorted(set(groups) | set(moved)):
@@ -415,6 +488,319 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
                 path, new, moved.get(path, set()), spec, loc,
                 None if present is None else path in present))
     return result
+
+
+# -- merging a batch staged on disk -----------------------------------------------------------
+
+BatchSource = str | Path | Sequence[str | Path] | ds.Dataset
+"""What :func:`merge_dataset` reads: a dataset, a directory or file, or a list of files."""
+SPILL_PREFIX = "spill-"
+SPILL_BATCH_ROWS = 65_536
+
+
+def batch_schema(spec: TableSpec) -> pa.Schema:
+    """Columns of a staged batch: the table's file columns plus ``date`` and ``source``."""
+    schema = spec.schema
+    for name, kind in (("date", pa.date32()), ("source", pa.string())):
+        if name not in schema.names:
+            schema = schema.append(pa.field(name, kind))
+    return schema
+
+
+def stage_batch(rows: pa.Table | pd.DataFrame, directory: str | Path,
+                spec: TableSpec | None = None, name: str | None = None) -> list[Path]:
+    """Write batch rows as Parquet under ``directory``, one file per ``(date, source)``.
+
+    The layout is the lake's (``date=YYYY-MM-DD/source=<id>/<name>.parquet``, partition values
+    in the path), so :func:`merge_dataset` reads each partition from its own files.  Call it
+    once per chunk to build a batch larger than memory: within a chunk the last row of a key
+    wins, and across chunks the chunk whose ``name`` sorts last (the default name is
+    time-ordered).  ``rows`` hold the table's columns (sticky and optional ones may be
+    missing) plus ``date`` and ``source``.
+    """
+    spec = spec or ARTICLES
+    table = rows if isinstance(rows, pa.Table) else _frame_to_batch(rows, spec)
+    directory = Path(directory)
+    name = name or f"{time.time_ns():016x}-{uuid.uuid4().hex[:8]}"
+    written: list[Path] = []
+    if table.num_rows == 0:
+        return written
+    seq = pa.array(np.arange(table.num_rows, dtype=np.int64))
+    last = pa.table({"key": table.column(spec.key), "seq": seq}).group_by(
+        "key", use_threads=False).aggregate([("seq", "max")])
+    if last.num_rows != table.num_rows:  # keep the last row per key, in order
+        table = table.take(pa.array(np.sort(last.column("seq_max").to_numpy())))
+    codes, pairs = _partition_codes(table.column("date"), table.column("source"))
+    paths = [partition_path(directory, d, s).with_name(f"{name}.parquet") for d, s in pairs]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(pairs) + 1))
+    names = [n for n in table.column_names if n not in ("date", "source")]
+    for n, path in enumerate(paths):
+        part = table.select(names).take(pa.array(order[bounds[n]:bounds[n + 1]]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(part, path, compression="zstd", coerce_timestamps="us",
+                       allow_truncated_timestamps=True)
+        written.append(path)
+    return written
+
+
+def _frame_to_batch(df: pd.DataFrame, spec: TableSpec) -> pa.Table:
+    """A DataFrame of batch rows as an Arrow table (``date`` derived when missing)."""
+    df = df.copy()
+    for name in sorted((spec.sticky | spec.optional) - set(df.columns)):
+        df[name] = None
+    if "date" not in df and "published_at" in df:
+        import pandas as pd
+
+        df["date"] = pd.to_datetime(df["published_at"], utc=True).dt.date
+    missing = [c for c in [*spec.schema.names, "date", "source"] if c not in df]
+    if missing:
+        raise ValueError(f"{spec.name}: missing columns {missing}")
+    table = to_arrow(df, spec)
+    days = pa.array([check_date(d) for d in df["date"]], pa.string()).cast(pa.date32())
+    table = table.append_column("date", days)
+    if "source" not in table.column_names:
+        table = table.append_column("source", pa.array(df["source"], pa.string()))
+    return table
+
+
+@dataclass
+class _Batch:
+    """A staged batch: its fragments, schema and whether ``date`` comes from ``published_at``."""
+
+    fragments: list[Any]
+    schema: pa.Schema
+    derive_date: bool
+
+    def read(self, number: int, columns: list[str]) -> pa.Table:
+        """Columns of one fragment (absent ones omitted; ``date`` derived if need be)."""
+        wanted = [c for c in columns if c in self.schema.names]
+        if self.derive_date and "date" in columns and "published_at" not in wanted:
+            wanted.append("published_at")
+        table = self.fragments[number].to_table(schema=self.schema, columns=wanted)
+        if self.derive_date and "date" in columns:
+            table = table.append_column("date", pc.cast(table.column("published_at"),
+                                                        pa.date32()))
+        return table
+
+
+def _open_batch(batch: BatchSource, spec: TableSpec) -> _Batch:
+    """The fragments of a staged batch (a dataset, a directory, a file or a list of files)."""
+    if isinstance(batch, ds.Dataset):
+        fragments = list(batch.get_fragments())
+        schema = batch.schema
+    else:
+        source = ([str(p) for p in batch] if isinstance(batch, (list, tuple))
+                  else str(batch))
+        if isinstance(source, list) and not source:
+            return _Batch([], batch_schema(spec), False)
+        found = ds.dataset(source, format="parquet", partitioning=PARTITIONING)
+        fragments = list(found.get_fragments())
+        fields: dict[str, pa.Field] = {}
+        for fragment in fragments:
+            for fld in fragment.physical_schema:
+                fields.setdefault(fld.name, fld)
+            for name in ds.get_partition_keys(fragment.partition_expression):
+                fields.setdefault(name, PARTITIONING.schema.field(name))
+        schema = pa.schema(list(fields.values()))
+        fragments = list(ds.dataset(source, schema=schema, format="parquet",
+                                    partitioning=PARTITIONING).get_fragments())
+        if isinstance(source, str) and Path(source).is_dir():  # chunk order: by file name
+            fragments.sort(key=lambda f: (PurePosixPath(f.path).name, f.path))
+    derive = "date" not in schema.names and "published_at" in schema.names
+    present = set(schema.names) | ({"date"} if derive else set())
+    optional = spec.sticky | spec.optional
+    missing = [c for c in [*spec.schema.names, "date", "source"]
+               if c not in present and c not in optional]
+    if missing and fragments:
+        raise ValueError(f"{spec.name}: missing columns {missing}")
+    return _Batch(fragments, schema, derive)
+
+
+def _batch_index(batch: _Batch, spec: TableSpec) -> pa.Table:
+    """Key, date, source and place (fragment, row) of every batch row, in batch order."""
+    pieces = []
+    for number in range(len(batch.fragments)):
+        table = batch.read(number, [spec.key, "date", "source"])
+        rows = table.num_rows
+        pieces.append(pa.table({
+            "key": table.column(spec.key).cast(pa.string()),
+            "date": table.column("date").cast(pa.date32()),
+            "source": table.column("source").cast(pa.string()),
+            "fragment": pa.repeat(pa.scalar(number, pa.int32()), rows),
+            "row": pa.array(np.arange(rows, dtype=np.int64))}))
+    if not pieces:
+        return pa.table({"key": pa.array([], pa.string())})
+    index = pa.concat_tables(pieces).combine_chunks()
+    return index.append_column("seq", pa.array(np.arange(index.num_rows, dtype=np.int64)))
+
+
+def _last_per_key(index: pa.Table) -> pa.Table:
+    """The index rows that win: the last row of every key (as ``drop_duplicates(keep='last')``)."""
+    last = index.group_by("key", use_threads=False).aggregate([("seq", "max")])
+    keep = np.zeros(index.num_rows, dtype=bool)
+    keep[last.column("seq_max").to_numpy()] = True
+    return index.filter(pa.array(keep))
+
+
+def _partition_codes(days: Any, sources: Any) -> tuple[np.ndarray, list[tuple[date, str]]]:
+    """Per row the number of its ``(date, source)``, and those pairs (unchecked), sorted."""
+    days, sources = pa.chunked_array(days).combine_chunks(), pa.chunked_array(sources)
+    if days.null_count:
+        raise ValueError("unsafe or invalid partition date None")
+    if sources.null_count:
+        raise ValueError("unsafe or invalid source id None")
+    encoded = sources.cast(pa.string()).combine_chunks().dictionary_encode()
+    names = encoded.dictionary.to_pylist()
+    day_numbers = days.cast(pa.date32()).cast(pa.int32()).to_numpy().astype(np.int64)
+    combined = day_numbers * max(len(names), 1) + encoded.indices.to_numpy()
+    unique, codes = np.unique(combined, return_inverse=True)
+    epoch = date(1970, 1, 1)
+    pairs = [(epoch + timedelta(days=int(c // max(len(names), 1))),
+              names[int(c % max(len(names), 1))]) for c in unique]
+    return codes.reshape(-1), pairs
+
+
+def _partition_ids(index: pa.Table, loc: LakeLocation, table: str
+                   ) -> tuple[list[str], np.ndarray]:
+    """Checked partition paths of the batch (sorted) and, per index row, its path's number."""
+    codes, pairs = _partition_codes(index.column("date"), index.column("source"))
+    checked = [partition_key(loc, table, d, s) for d, s in pairs]
+    paths = sorted(set(checked))
+    number = {path: n for n, path in enumerate(paths)}
+    return paths, np.array([number[p] for p in checked], dtype=np.int64)[codes]
+
+
+def _spill(batch: _Batch, fragment: int, rows: np.ndarray, pids: np.ndarray, spec: TableSpec,
+           directory: Path, files: dict[int, list[Path]]) -> None:
+    """Split the winning ``rows`` of a fragment holding several partitions into per-partition
+    Arrow files under ``directory``, one record batch at a time (memory: one record batch)."""
+    wanted = [c for c in spec.schema.names if c in batch.schema.names]
+    fragment_rows = np.full(max(int(rows.max()) + 1, 0), -1, dtype=np.int64)
+    fragment_rows[rows] = pids
+    offset = 0
+    scan = batch.fragments[fragment].to_batches(schema=batch.schema, columns=wanted,
+                                                batch_size=SPILL_BATCH_ROWS)
+    for number, record_batch in enumerate(scan):
+        size = record_batch.num_rows
+        here = fragment_rows[offset:offset + size]
+        offset += size
+        if not len(here):
+            continue
+        chunk = pa.Table.from_batches([record_batch])
+        for pid in np.unique(here[here >= 0]):
+            part = conform(chunk.take(pa.array(np.flatnonzero(here == pid))), spec.schema)
+            target = directory / f"{pid}-{fragment}-{number}.arrow"
+            with pa.OSFile(str(target), "wb") as sink, \
+                    pa.ipc.new_file(sink, part.schema) as writer:
+                writer.write_table(part)
+            files.setdefault(int(pid), []).append(target)
+
+
+def _read_spilled(path: Path) -> pa.Table:
+    """One spilled piece."""
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def merge_dataset(batch: BatchSource, spec: TableSpec, root: str | Path | LakeLocation | None = None
+                  ) -> MergeResult:
+    """Merge a batch staged on disk into a lake table, one ``(date, source)`` partition at a time.
+
+    ``batch`` is a ``pyarrow.dataset.Dataset``, a directory or file of Parquet, or a list of
+    Parquet files, holding the table's columns plus ``date`` and ``source`` (as columns or as
+    Hive ``date=``/``source=`` directories, as :func:`stage_batch` writes them); without
+    ``date``, it is the UTC date of ``published_at``.  The result is the same as
+    ``merge_table`` on the whole batch as one frame: the last row per key wins, in file order
+    (a directory's files ordered by name, as :func:`stage_batch` names its chunks).  Only the
+    batch's keys are held for the whole merge; each partition's rows are read when that
+    partition is merged (the next one is read ahead while one is written), so memory is bounded
+    by the largest partitions (and the largest input file) rather than the batch.  Files that
+    mix partitions are first split into per-partition pieces in the lake's scratch directory.
+    """
+    loc = _root(root)
+    result = MergeResult(spec.name)
+    staged = _open_batch(batch, spec)
+    index = _batch_index(staged, spec)
+    if index.num_rows == 0:
+        return result
+    index = _last_per_key(index)
+    paths, pids = _partition_ids(index, loc, spec.name)  # checks every path before any write
+    fragments = index.column("fragment").to_numpy()
+    rows = index.column("row").to_numpy()
+    order = np.lexsort((rows, fragments, pids))
+    pids, fragments, rows = pids[order], fragments[order], rows[order]
+    pairs = np.unique(np.stack([fragments, pids]), axis=1)
+    mixed = {int(f) for f, count in zip(*np.unique(pairs[0], return_counts=True), strict=True)
+             if count > 1}
+    with _lock(loc, spec.name):
+        clean_staging(loc, spec.name)
+        stored: list[str] | None = None
+        moved: dict[str, set[str]] = {}
+        if spec.moves:
+            stored = partition_files(loc, spec.name)
+            targets = pa.table({"key": pc.take(index.column("key"), pa.array(order)),
+                                "path": pa.array(pids.astype(np.int32))})
+            moved = _moved_ids(loc, stored, targets, paths, spec)
+        present = set(stored) if stored is not None else None
+        spill_dir = loc.scratch_dir() / f"{spec.name}-{SPILL_PREFIX}{uuid.uuid4().hex}"
+        try:
+            spilled: dict[int, list[Path]] = {}
+            if mixed:
+                spill_dir.mkdir(parents=True)
+                for fragment in sorted(mixed):
+                    mine = fragments == fragment
+                    _spill(staged, fragment, rows[mine], pids[mine], spec, spill_dir, spilled)
+            bounds = np.searchsorted(pids, np.arange(len(paths) + 1))
+            number = {path: n for n, path in enumerate(paths)}
+
+            def load(path: str) -> tuple[pa.Table, pa.Table]:
+                """The batch rows and the stored rows of one partition."""
+                n = number.get(path)
+                new = (spec.schema.empty_table() if n is None else _partition_rows(
+                    staged, spec, fragments[bounds[n]:bounds[n + 1]],
+                    rows[bounds[n]:bounds[n + 1]], mixed, spilled.pop(n, [])))
+                return new, read_partition(path, spec, loc,
+                                           None if present is None else path in present)
+
+            # Partition k+1 is read while partition k is compared, compressed and written
+            # (Parquet I/O releases the GIL): two partitions in memory at most.
+            jobs = sorted(set(paths) | set(moved))
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-read") as pool:
+                ahead = pool.submit(load, jobs[0])
+                for k, path in enumerate(jobs):
+                    new, existing = ahead.result()
+                    if k + 1 < len(jobs):
+                        ahead = pool.submit(load, jobs[k + 1])
+                    result.partitions.append(merge_partition(
+                        path, new, moved.get(path, set()), spec, loc, existing=existing))
+                    del new, existing
+        finally:
+            shutil.rmtree(spill_dir, ignore_errors=True)
+    return result
+
+
+def _partition_rows(batch: _Batch, spec: TableSpec, fragments: np.ndarray, rows: np.ndarray,
+                    mixed: set[int], spilled: list[Path]) -> pa.Table:
+    """The winning batch rows of one partition, with the table schema."""
+    pieces = [_read_spilled(path) for path in spilled]
+    for fragment in np.unique(fragments):
+        if int(fragment) in mixed:
+            continue
+        mine = rows[fragments == fragment]
+        table = batch.read(int(fragment), spec.schema.names)
+        if len(mine) != table.num_rows:
+            table = table.take(pa.array(mine))
+        pieces.append(conform(table, spec.schema))
+    if not pieces:
+        return spec.schema.empty_table()
+    return pa.concat_tables(pieces)
+
+
+def merge_articles_dataset(batch: BatchSource, root: str | Path | LakeLocation | None = None
+                           ) -> MergeResult:
+    """Merge article rows staged on disk into ``<root>/articles`` (see :func:`merge_dataset`)."""
+    return merge_dataset(batch, ARTICLES, root)
 
 
 def merge_articles(df: pd.DataFrame, root: str | Path | LakeLocation | None = None
