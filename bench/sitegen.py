@@ -6,7 +6,7 @@ related and most-read blocks, comments, footer, analytics scripts and a hydratio
 JSON-LD ``NewsArticle`` on half of the pages; bodies of generated sentences).  Every page is
 published within one UTC day (``DAY``) and printed with the outlet's +05:30 offset.  Absolute
 URLs are written as ``{{BASE}}`` and filled in when a site is served, so one corpus can be split
-over several sites (one port each).
+over several sites (one loopback host each: 127.0.0.1, 127.0.0.2, ...).
 
 ``site_files`` adds what discovery needs: ``robots.txt``, an RSS feed of the latest 100 pages, a
 sitemap index with monthly-style child urlsets of 1000 URLs and a Google News sitemap listing
@@ -14,8 +14,9 @@ every page.  ``write_registry`` writes the registry YAML (loopback allowed, poli
 
 The server (``serve`` below, run as ``python bench/sitegen.py serve ...`` via :func:`start_server`)
 is an asyncio HTTP/1.1 keep-alive server with every response preloaded in memory, one listening
-port per site.  It counts requests by kind, answers ``If-None-Match`` with 304 when ``--etag`` is
-given, and reports its counters at ``/__stats`` (``/__reset`` zeroes them).
+socket per site, each on its own loopback host (``site_host``).  It counts requests by kind,
+answers ``If-None-Match`` with 304 when ``--etag`` is given, and reports its counters at
+``/__stats`` (``/__reset`` zeroes them).
 
     .venv/bin/python bench/sitegen.py generate --pages 2000 [--out DIR]
 """
@@ -36,6 +37,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -386,7 +388,8 @@ def write_registry(path: Path, bases: list[str], concurrency: int = 16) -> Path:
         lines += [
             f"  - id: {source_id(k)}", f"    name: {SITE_NAME} {k}", f"    homepage: {base}/",
             "    country: IN", "    languages: [en]", "    timezone: Asia/Kolkata",
-            '    allowed_domains: ["127.0.0.1"]', f"    feeds: [{base}/feed/rss.xml]",
+            f'    allowed_domains: ["{urlsplit(base).hostname}"]',
+            f"    feeds: [{base}/feed/rss.xml]",
             f"    sitemaps: [{base}/sitemap.xml]", f"    news_sitemaps: [{base}/sitemaps/news.xml]",
             f"    article_url_pattern: '{ARTICLE_PATTERN}'",
             f"    politeness: {{download_delay: 0, concurrency: {concurrency}, "
@@ -418,7 +421,7 @@ def _kind(path: str) -> str:
 
 
 class Server:
-    """Preloaded responses for several sites (one port each), with counters."""
+    """Preloaded responses for several sites (one host and port each), with counters."""
 
     def __init__(self, sites: list[dict[str, bytes]], etag: bool) -> None:
         self.sites = sites
@@ -498,13 +501,25 @@ class Server:
             writer.close()
 
 
+def site_host(k: int) -> str:
+    """Loopback address of site ``k``: 127.0.0.1, 127.0.0.2, ... (Linux routes 127/8 to lo).
+
+    One host per site gives each bench source its own domain, so the crawl runner's per-domain
+    lock (sources sharing a domain crawl one after another) lets k sites crawl in parallel.
+    """
+    if not 0 <= k < 250:
+        raise ValueError(f"site {k}: at most 250 bench sites")
+    return f"127.0.0.{k + 1}"
+
+
 async def _serve(server: Server, ports: list[int], ready: Any) -> None:
     listeners = []
     for k, port in enumerate(ports):
         listener = await asyncio.start_server(
-            lambda r, w, k=k: server.handle(k, r, w), "127.0.0.1", port, backlog=512)
+            lambda r, w, k=k: server.handle(k, r, w), site_host(k), port, backlog=512)
         listeners.append(listener)
-    bases = [f"http://127.0.0.1:{s.sockets[0].getsockname()[1]}" for s in listeners]
+    bases = [f"http://{site_host(k)}:{s.sockets[0].getsockname()[1]}"
+             for k, s in enumerate(listeners)]
     ready(bases)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -523,14 +538,14 @@ def serve_main(corpus: Path, sites: int, etag: bool, limit: int | None = None) -
     import socket
 
     sockets = []
-    for _ in range(sites):
+    for k in range(sites):
         sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((site_host(k), 0))
         sockets.append(sock)
     ports = [s.getsockname()[1] for s in sockets]
     for sock in sockets:
         sock.close()
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    bases = [f"http://{site_host(k)}:{p}" for k, p in enumerate(ports)]
     pages = len(load_manifest(corpus))
     pages = min(pages, limit) if limit else pages
     split = split_pages(pages, sites)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock
 
 from scrapers.discovery import Candidate, DocumentLinks
+from scrapers.lakekeys import check_source, lake_location, read_article_rows
 
 if TYPE_CHECKING:
     from transforms.storage import LakeLocation
@@ -36,8 +37,6 @@ PAGES_KEY = "_pages"
 
 def state_path(root: str | Path | LakeLocation, source_id: str) -> str:
     """Filesystem path of one source's document state inside the lake."""
-    from transforms.lake import check_source, lake_location
-
     loc = lake_location(root)
     return loc.join(STATE_DIR, f"source={check_source(source_id)}", "documents.json")
 
@@ -62,8 +61,6 @@ class DocumentState:
 
     def __init__(self, path: str | Path, entries: dict[str, dict[str, Any]] | None = None,
                  location: LakeLocation | None = None) -> None:
-        from transforms.lake import lake_location
-
         self.location = location or lake_location(Path(path).parent)
         self.path = str(path) if location is not None else self.location.join("documents.json")
         entries = dict(entries or {})
@@ -75,8 +72,6 @@ class DocumentState:
     @classmethod
     def load(cls, root: str | Path | LakeLocation, source_id: str) -> DocumentState:
         """The stored state of one source (empty if none or unreadable)."""
-        from transforms.lake import lake_location
-
         loc = lake_location(root)
         path = state_path(loc, source_id)
         entries = _read_json(loc, path)
@@ -186,7 +181,6 @@ def known_articles(
     The version time is the later of ``modified_at`` and ``crawled_at``: a page whose sitemap
     ``lastmod`` is not after it has not changed since we fetched it.
     """
-    from transforms.lake import ARTICLES, read_arrow
     from transforms.urls import canonicalize_url
 
     days = []
@@ -194,10 +188,10 @@ def known_articles(
     while day <= (end + timedelta(days=2)).date():
         days.append(day)
         day += timedelta(days=1)
-    table, _ = read_arrow(ARTICLES, root, dates=days, sources=[source_id],
-                          columns=["url", "canonical_url", "modified_at", "crawled_at"])
+    rows = read_article_rows(root, days, source_id,
+                             ["url", "canonical_url", "modified_at", "crawled_at"])
     known: dict[str, datetime] = {}
-    for row in table.to_pylist():
+    for row in rows:
         stamps = [v for v in (row["modified_at"], row["crawled_at"]) if v is not None]
         if not stamps:
             continue

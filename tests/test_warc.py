@@ -278,3 +278,28 @@ def test_a_failed_write_leaves_no_partial_record_and_the_article_goes_on(
     later = archive.write_exchange("https://indus-daily.test/b/", [], 200, [], b"b", FETCHED)
     archive.close()
     assert [r.raw_ref for r in iter_raw(tmp_path, DAY, DAY)] == [good, later]
+
+
+def test_an_archive_that_writes_nothing_takes_no_lock_and_makes_no_temp(tmp_path: Path) -> None:
+    write_one(tmp_path, "https://indus-daily.test/a/", BODY)
+    idle = WarcArchive(tmp_path, "indus-daily", DAY)  # an unchanged site: nothing to archive
+    assert idle.lock is None and idle.handle is None and not idle.temp.exists()
+    other = WarcArchive(tmp_path, "indus-daily", DAY, lock_timeout=0.1)
+    other.write_exchange("https://indus-daily.test/b/", [], 200, [], b"b", FETCHED)  # not blocked
+    other.close()
+    idle.close()
+    assert sorted(r.url for r in iter_raw(tmp_path, DAY, DAY)) == [
+        "https://indus-daily.test/a/", "https://indus-daily.test/b/"]
+
+
+def test_the_rerun_index_read_from_headers_equals_hashing_every_body(tmp_path: Path) -> None:
+    from scrapers.warc import index_warc_file, iter_warc_file, payload_digest
+
+    refs = [write_one(tmp_path, f"https://indus-daily.test/{n}/", f"page {n}".encode() * 50)
+            for n in range(3)]
+    path, _ = resolve_raw_ref(refs[0], tmp_path)
+    relpath = refs[0].split("#")[0]
+    by_body = {(r.url, r.status, payload_digest(r.body)): r.raw_ref
+               for r in iter_warc_file(path, relpath)}
+    assert index_warc_file(path, relpath) == by_body
+    assert sorted(by_body.values()) == sorted(refs)

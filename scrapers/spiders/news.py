@@ -10,6 +10,7 @@ the final decision.  Every refusal and error is counted in the stats file.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
@@ -70,9 +71,10 @@ class NewsSpider(Spider):
         self.archive: WarcArchive | None = None
         self.doc_state: DocumentState | None = None
         self.known: dict[str, datetime] = {}
+        self.gc_frozen = False
         if incremental not in ("0", "false", "no"):
+            from scrapers.lakekeys import lake_root
             from scrapers.state import known_articles
-            from transforms.lake import lake_root
 
             self.doc_state = DocumentState.load(lake_root(), self.source.id)
             self.known = known_articles(
@@ -297,6 +299,8 @@ class NewsSpider(Spider):
         stats.inc_value("newsflow/articles/fetched")
         fetched_at = datetime.now(UTC)
         extracted = extract(response.body, response.url, self.source)
+        if not self.gc_frozen:
+            self.freeze_startup_objects()
         published = extracted.published_at
         if not extracted.is_article:
             stats.inc_value("newsflow/articles/not_article")
@@ -318,6 +322,20 @@ class NewsSpider(Spider):
         )
         stats.inc_value("newsflow/articles/staged")
         yield record
+
+    def freeze_startup_objects(self) -> None:
+        """Exempt what start-up and the first extraction allocated from cyclic GC from now on.
+
+        By the first article every module of the crawl and of the extraction stack is imported
+        and the registry and state are loaded: hundreds of thousands of long-lived objects that
+        each full collection (triggered by the garbage of every parsed page) would walk again
+        (1.0 s of a 400-page crawl's 29 s went to full collections).  ``gc.freeze`` moves them
+        to the permanent generation; reference counting still frees them.  The collection
+        before it keeps today's cyclic garbage out of the frozen set.
+        """
+        gc.collect()
+        gc.freeze()
+        self.gc_frozen = True
 
     def remember_page(self, response: Response, published: datetime | None,
                       is_article: bool) -> None:
