@@ -12,7 +12,7 @@ py-spy cannot attach, under pyinstrument.  Every sample's stack is put in one st
 - extraction, split into trafilatura (with justext/readability), language id (py3langid's
   classifier), HTML parse (``parse_tree``) and our own fields (the rest of
   ``scrapers/extract``);
-- state: ``scrapers/state.py`` / ``scrapers/lakekeys.py``; discovery: ``scrapers/discovery``;
+- state: ``scrapers/state.py`` (and the lake reads it calls); discovery: ``scrapers/discovery``;
   stats file, our middlewares;
 - spider callbacks: the rest of ``scrapers/spiders`` (filtering and queueing candidates);
 - Scrapy/Twisted machinery: everything else (download, HTTP parsing, scheduler, engine,
@@ -60,7 +60,7 @@ _PROJECT_STAGES = (
     ("scrapers/pipelines.py", "record + staging"),
     ("scrapers/warc.py", "WARC write"),
     ("scrapers/state.py", "state"),
-    ("scrapers/lakekeys.py", "state"),
+    ("transforms/lake.py", "state"),  # read_article_rows, under scrapers/state.py
     ("scrapers/discovery/", "discovery"),
     ("scrapers/extensions.py", "stats file"),
     ("scrapers/middlewares.py", "our middlewares"),

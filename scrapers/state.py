@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from filelock import FileLock
 
 from scrapers.discovery import Candidate, DocumentLinks
-from scrapers.lakekeys import check_source, lake_location, read_article_rows
+from transforms.lake import check_source, lake_location, read_article_rows
 
 if TYPE_CHECKING:
     from transforms.storage import LakeLocation

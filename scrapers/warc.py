@@ -42,7 +42,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 # Not transforms.lake: its pyarrow.dataset import pulls in pandas (~1.5 s per crawl process).
-from scrapers.lakekeys import LOCK_TIMEOUT_S, check_date, check_source, lake_location, lake_root
+from transforms.lake import LOCK_TIMEOUT_S, check_date, check_source, lake_location, lake_root
 from transforms.storage import LakeLocation
 
 if TYPE_CHECKING:

@@ -2,8 +2,8 @@
 
 Every crawl is its own ``scrapy crawl`` process, so what it imports before its first request is
 paid per source per run; on an unchanged site it is most of the run (bench/incremental.py).
-``scrapers.lakekeys`` reads the lake without ``transforms.lake`` (whose ``pyarrow.dataset``
-import pulls in pandas) and must agree with it.
+``transforms.lake`` imports ``pyarrow.dataset`` (which pulls in pandas) only where a function
+needs it, so the crawl's incremental-state read costs no pandas import.
 """
 
 from __future__ import annotations
@@ -11,13 +11,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
-
-import pytest
-
-from scrapers import lakekeys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,68 +76,9 @@ def test_remote_shell_components_are_not_even_listed() -> None:
     assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" in middlewares
 
 
-DATES: list[Any] = [
-    date(2026, 11, 20),
-    datetime(2026, 11, 20, 23, 59, tzinfo=UTC),
-    "2026-11-20",
-    "2026-02-30",
-    "2026-1-2",
-    "../x",
-    "",
-    None,
-    20261120,
-    "2026-11-20/../..",
-    " 2026-11-20",
-]
-SOURCES: list[Any] = [
-    "dawn",
-    "kathmandu-post",
-    "_x",
-    "a" * 63,
-    "a" * 64,
-    "Dawn",
-    "../x",
-    "a/b",
-    "",
-    None,
-    5,
-    "-x",
-    "x_y-z",
-]
-
-
-def _outcome(check: Any, value: Any) -> str:
-    try:
-        return f"ok:{check(value)}"
-    except ValueError:
-        return "ValueError"
-
-
-@pytest.mark.parametrize("value", DATES)
-def test_date_rule_is_the_lakes(value: Any) -> None:
-    from transforms import lake
-
-    assert _outcome(lakekeys.check_date, value) == _outcome(lake.check_date, value)
-
-
-@pytest.mark.parametrize("value", SOURCES)
-def test_source_rule_is_the_lakes(value: Any) -> None:
-    from transforms import lake
-
-    assert _outcome(lakekeys.check_source, value) == _outcome(lake.check_source, value)
-
-
-def test_layout_and_lock_timeout_are_the_lakes() -> None:
-    from transforms import lake
-
-    assert lakekeys.PART_FILE == lake.PART_FILE
-    assert lake.ARTICLES.name == lakekeys.ARTICLES_TABLE
-    assert lakekeys.LOCK_TIMEOUT_S == lake.LOCK_TIMEOUT_S
-
-
 def test_read_article_rows_matches_read_arrow(tmp_path: Path) -> None:
     from tests.test_lake import batch
-    from transforms.lake import ARTICLES, merge_articles, read_arrow
+    from transforms.lake import ARTICLES, merge_articles, read_arrow, read_article_rows
 
     merge_articles(batch(range(4)), tmp_path)
     merge_articles(
@@ -159,9 +95,9 @@ def test_read_article_rows_matches_read_arrow(tmp_path: Path) -> None:
     table, _ = read_arrow(ARTICLES, tmp_path, dates=days, sources=["dawn"], columns=columns)
     expected = sorted(table.to_pylist(), key=lambda r: r["url"])
     got = sorted(
-        lakekeys.read_article_rows(tmp_path, days, "dawn", columns), key=lambda r: r["url"]
+        read_article_rows(tmp_path, days, "dawn", columns), key=lambda r: r["url"]
     )
     assert len(got) == 6
     assert got == expected  # aware datetimes compare by instant, whatever their tzinfo
     assert all(r["crawled_at"].tzinfo is not None for r in got)
-    assert lakekeys.read_article_rows(tmp_path, days, "absent", columns) == []
+    assert read_article_rows(tmp_path, days, "absent", columns) == []

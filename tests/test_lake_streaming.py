@@ -31,7 +31,7 @@ from transforms.lake import (
     read_articles,
     stage_batch,
 )
-from transforms.schema import ARTICLE_FIELD_NAMES
+from transforms.schema import ARTICLE_FIELD_NAMES, PARTITIONING
 
 
 def file_hashes(root: Path) -> dict[str, str]:
@@ -165,7 +165,7 @@ def test_later_chunks_win_and_date_comes_from_published_at(tmp_path: Path) -> No
 def test_dataset_argument_and_empty_batches(tmp_path: Path) -> None:
     """A pyarrow dataset works as the batch; an empty batch writes nothing."""
     batch_dir = stage(batch(range(3)), tmp_path / "batch")
-    dataset = ds.dataset(batch_dir, format="parquet", partitioning=lake.PARTITIONING)
+    dataset = ds.dataset(batch_dir, format="parquet", partitioning=PARTITIONING)
     assert merge_articles_dataset(dataset, tmp_path / "lake").inserted == 3
     assert len(read_articles(tmp_path / "lake")) == 3
     assert merge_articles_dataset([], tmp_path / "none").partitions == []

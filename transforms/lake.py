@@ -25,14 +25,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from filelock import FileLock
 
@@ -40,20 +39,21 @@ from transforms.schema import (
     ARTICLE_COLUMNS,
     ARTICLES_SCHEMA,
     NEW_IN_V2,
-    PARTITIONING,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
     RUN_REPORT_COLUMNS,
     arrow_schema,
     dataset_schema,
+    partitioning,
 )
 from transforms.storage import LAKE_ENV as LAKE_ENV
 from transforms.storage import LOCKS_DIR as LOCKS_DIR
 from transforms.storage import STAGING_DIR as STAGING_DIR
 from transforms.storage import LakeLocation, configured_root, fsync_dir
 
-if TYPE_CHECKING:  # pandas is imported where frames are made, so crawls stay light
-    import pandas as pd
+if TYPE_CHECKING:  # pandas and pyarrow.dataset (which imports pandas) are imported where used,
+    import pandas as pd  # so a crawl process that only reads a few keys stays light
+    import pyarrow.dataset as ds
 
 PART_FILE = "part-0.parquet"
 LOCK_TIMEOUT_S = 3600.0
@@ -492,8 +492,9 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
 
 # -- merging a batch staged on disk -----------------------------------------------------------
 
-BatchSource = str | Path | Sequence[str | Path] | ds.Dataset
-"""What :func:`merge_dataset` reads: a dataset, a directory or file, or a list of files."""
+if TYPE_CHECKING:
+    BatchSource = str | Path | Sequence[str | Path] | ds.Dataset
+    """What :func:`merge_dataset` reads: a dataset, a directory or file, or a list of files."""
 SPILL_PREFIX = "spill-"
 SPILL_BATCH_ROWS = 65_536
 
@@ -586,6 +587,9 @@ class _Batch:
 
 def _open_batch(batch: BatchSource, spec: TableSpec) -> _Batch:
     """The fragments of a staged batch (a dataset, a directory, a file or a list of files)."""
+    import pyarrow.dataset as ds
+
+    partitioning_ = partitioning()
     if isinstance(batch, ds.Dataset):
         fragments = list(batch.get_fragments())
         schema = batch.schema
@@ -594,17 +598,17 @@ def _open_batch(batch: BatchSource, spec: TableSpec) -> _Batch:
                   else str(batch))
         if isinstance(source, list) and not source:
             return _Batch([], batch_schema(spec), False)
-        found = ds.dataset(source, format="parquet", partitioning=PARTITIONING)
+        found = ds.dataset(source, format="parquet", partitioning=partitioning_)
         fragments = list(found.get_fragments())
         fields: dict[str, pa.Field] = {}
         for fragment in fragments:
             for fld in fragment.physical_schema:
                 fields.setdefault(fld.name, fld)
             for name in ds.get_partition_keys(fragment.partition_expression):
-                fields.setdefault(name, PARTITIONING.schema.field(name))
+                fields.setdefault(name, partitioning_.schema.field(name))
         schema = pa.schema(list(fields.values()))
         fragments = list(ds.dataset(source, schema=schema, format="parquet",
-                                    partitioning=PARTITIONING).get_fragments())
+                                    partitioning=partitioning_).get_fragments())
         if isinstance(source, str) and Path(source).is_dir():  # chunk order: by file name
             fragments.sort(key=lambda f: (PurePosixPath(f.path).name, f.path))
     derive = "date" not in schema.names and "published_at" in schema.names
@@ -876,12 +880,71 @@ def read_arrow(spec: TableSpec, root: str | Path | LakeLocation | None = None,
         names = [n for n in names if n in wanted]
     files = partition_files(loc, spec.name, dates, sources)
     if files:
+        import pyarrow.dataset as ds
+
         dataset = ds.dataset(files, schema=schema, format="parquet", filesystem=loc.fs,
-                             partitioning=PARTITIONING, partition_base_dir=table_dir)
+                             partitioning=partitioning(), partition_base_dir=table_dir)
         table = dataset.to_table(columns=names)
     else:
         table = pa.schema([schema.field(n) for n in names]).empty_table()
     return table.select(names), names
+
+
+# -- light reads for crawl processes (no pandas, no pyarrow.dataset) ----------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def read_article_rows(
+    root: str | Path | LakeLocation | None, days: Iterable[Any], source: str, columns: list[str]
+) -> list[dict[str, Any]]:
+    """``columns`` of the stored articles of ``source`` on ``days`` (a column a file lacks: None).
+
+    One ``part-0.parquet`` per (day, source) partition, read with ``pyarrow.parquet`` alone and
+    without pandas: a crawl process calls this for its incremental state.
+    """
+    loc = _root(root)
+    rows: list[dict[str, Any]] = []
+    for day in sorted({check_date(d) for d in days}):
+        path = partition_key(loc, ARTICLES.name, day, source)
+        if not loc.exists(path):
+            continue
+        try:
+            with loc.open_input(path) as handle:
+                parquet = pq.ParquetFile(handle)
+                present = [c for c in columns if c in parquet.schema_arrow.names]
+                table = parquet.read(columns=present)
+        except FileNotFoundError:  # removed by a merge since the check: no rows stored there
+            continue
+        values = {name: _pylist(table.column(name)) for name in present}
+        rows.extend(
+            {c: values[c][i] if c in values else None for c in columns}
+            for i in range(table.num_rows)
+        )
+    return rows
+
+
+_UNIT_US = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0}
+
+
+def _pylist(column: Any) -> list[Any]:
+    """A column as Python values; timestamps as aware UTC datetimes (naive ones taken as UTC).
+
+    Not ``to_pylist()`` on timestamps: pyarrow asks whether pandas is installed on every
+    timestamp scalar, and that question imports pandas (~1.5 s).
+    """
+    if not pa.types.is_timestamp(column.type):
+        return column.to_pylist()
+    unit = column.type.unit
+    out: list[Any] = []
+    for value in column.cast(pa.int64()).to_pylist():
+        if value is None:
+            out.append(None)
+        elif unit == "ns":
+            out.append(_EPOCH + timedelta(microseconds=value // 1000))
+        else:
+            out.append(_EPOCH + timedelta(microseconds=value * _UNIT_US[unit]))
+    return out
 
 
 def read_articles(root: str | Path | LakeLocation | None = None, dates: Iterable[Any] | None = None,
@@ -936,5 +999,7 @@ def read_run_reports(root: str | Path | LakeLocation | None = None,
         frame = RUN_REPORTS.schema.empty_table().to_pandas()
         frame["date"] = frame["date"].astype(object)
         return frame
+    import pyarrow.dataset as ds
+
     dataset = ds.dataset(files, schema=RUN_REPORTS.schema, format="parquet", filesystem=loc.fs)
     return dataset.to_table().to_pandas()

@@ -8,9 +8,9 @@ so every engine reads them the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.dataset as ds
 
 SCHEMA_VERSION = 2
 METADATA_KEY = b"newsflow.schema_version"
@@ -163,7 +163,25 @@ ARTICLES_SCHEMA = arrow_schema(file_columns(ARTICLE_COLUMNS))
 QUARANTINE_SCHEMA = arrow_schema(file_columns(QUARANTINE_COLUMNS))
 ARTICLES_DATASET_SCHEMA = dataset_schema(ARTICLE_COLUMNS)
 QUARANTINE_DATASET_SCHEMA = dataset_schema(QUARANTINE_COLUMNS)
-PARTITIONING = ds.partitioning(
-    pa.schema([c.field() for c in PARTITION_COLUMNS]), flavor="hive"
-)
+
+
+def partitioning() -> Any:
+    """The Hive partitioning of every table (``pyarrow.dataset.Partitioning``).
+
+    Built on first use: ``pyarrow.dataset`` imports pandas, which a crawl process never needs.
+    """
+    import pyarrow.dataset as ds
+
+    return ds.partitioning(pa.schema([c.field() for c in PARTITION_COLUMNS]), flavor="hive")
+
+
+def __getattr__(name: str) -> Any:
+    """``PARTITIONING`` is made on first access (see :func:`partitioning`)."""
+    if name == "PARTITIONING":
+        value = partitioning()
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 ARTICLE_FIELD_NAMES = [c.name for c in ARTICLE_COLUMNS]

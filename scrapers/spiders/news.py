@@ -73,8 +73,8 @@ class NewsSpider(Spider):
         self.known: dict[str, datetime] = {}
         self.gc_frozen = False
         if incremental not in ("0", "false", "no"):
-            from scrapers.lakekeys import lake_root
             from scrapers.state import known_articles
+            from transforms.lake import lake_root
 
             self.doc_state = DocumentState.load(lake_root(), self.source.id)
             self.known = known_articles(
