@@ -75,6 +75,7 @@ bench-extraction: $(VENV)/.synced
 	  echo "== newsflow on $$set"; $(SCORE) $(DATASETS)/$$set bench/out/$$set.jsonl || exit 1; \
 	  echo "== trafilatura on $$set"; $(SCORE) $(DATASETS)/$$set bench/out/$$set.trafilatura.jsonl || exit 1; \
 	done
+	$(PY) bench/title_choice.py $(DATASETS)/fields-dev
 
 bench: setup bench-extraction
 	$(PY) bench/dag_parse.py
