@@ -88,22 +88,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dataset", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--compare-trafilatura", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes; the fastest counts")
     args = parser.parse_args(argv)
     pages = load_pages(args.dataset)
     if not pages:
         print(f"no pages under {args.dataset}", file=sys.stderr)
         return 1
     extract(pages[0][2], pages[0][1], None)  # warm imports and caches outside the timing
+    # The two run in turns, ``--repeats`` passes each, and each keeps its fastest pass: on a
+    # shared machine the minimum is the figure least disturbed by other processes.
     rows, seconds = run_ours(pages)
+    traf_rows, traf_seconds = run_trafilatura(pages) if args.compare_trafilatura else ([], 0.0)
+    for _ in range(args.repeats - 1):
+        seconds = min(seconds, run_ours(pages)[1])
+        if args.compare_trafilatura:
+            traf_seconds = min(traf_seconds, run_trafilatura(pages)[1])
     write_jsonl(args.out, rows)
+    passes = f"fastest of {args.repeats} passes" if args.repeats > 1 else "one pass"
     print(f"newsflow     {len(pages)} pages in {seconds:.2f} s = {len(pages) / seconds:.1f} pages/s"
-          f" -> {args.out}")
+          f" ({passes}) -> {args.out}")
     if args.compare_trafilatura:
-        traf_rows, traf_seconds = run_trafilatura(pages)
         traf_out = args.out.with_suffix(".trafilatura.jsonl")
         write_jsonl(traf_out, traf_rows)
         print(f"trafilatura  {len(pages)} pages in {traf_seconds:.2f} s = "
-              f"{len(pages) / traf_seconds:.1f} pages/s -> {traf_out}")
+              f"{len(pages) / traf_seconds:.1f} pages/s ({passes}) -> {traf_out}")
         print(f"speed ratio  {seconds / traf_seconds:.2f}x trafilatura's time")
     return 0
 

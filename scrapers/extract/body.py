@@ -343,8 +343,8 @@ def fill_from_container(paragraphs: list[str], tree: lxml_html.HtmlElement) -> l
     blocks = [(_html_text(el), el) for el in container if el.tag in _BLOCK_TAGS]
     blocks = [(text, el) for text, el in blocks if text]
     keys = [fold(p) for p in paragraphs]
-    found = [next((i for i, k in enumerate(keys) if fold(text) and fold(text) in k), None)
-             for text, _el in blocks]
+    block_keys = [fold(text) for text, _el in blocks]  # once per block, not once per pair
+    found = [next((i for i, k in enumerate(keys) if key and key in k), None) for key in block_keys]
     matched = sum(len(paragraphs[i]) for i in {f for f in found if f is not None})
     if matched < 0.5 * sum(len(p) for p in paragraphs):
         return paragraphs
