@@ -50,7 +50,7 @@ class CrawlResult:
         data = asdict(self)
         data.pop("stats")
         data.pop("lists")
-        data["counts"] = summarize_stats(self.stats, self.lists)
+        data["counts"] = summarize_stats(self.stats)
         return data
 
 
@@ -71,7 +71,7 @@ def stage_paths(day: date, source_id: str, root: Path | None = None) -> StagePat
     )
 
 
-def summarize_stats(stats: dict[str, Any], lists: dict[str, Any] | None = None) -> dict[str, int]:
+def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
     """Report counts from raw Scrapy stats."""
 
     def get(key: str) -> int:
@@ -100,7 +100,7 @@ def summarize_stats(stats: dict[str, Any], lists: dict[str, Any] | None = None) 
 
 def judge_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any]) -> None:
     """Raise CrawlFailed if the stats show a failed crawl."""
-    counts = summarize_stats(stats, lists)
+    counts = summarize_stats(stats)
     reason = stats.get("finish_reason")
     errors = lists.get("errors", [])[:5]
     detail = "; ".join(f"{e.get('url')}: {e.get('reason')}" for e in errors)

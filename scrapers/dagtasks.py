@@ -34,7 +34,7 @@ def crawl_outcome(job: dict[str, Any]) -> tuple[Path | None, str | None, dict[st
     if not paths.stats.exists():
         return None, "crawl did not finish (no stats file)", {}
     payload = json.loads(paths.stats.read_text(encoding="utf-8"))
-    counts = summarize_stats(payload["stats"], payload.get("lists"))
+    counts = summarize_stats(payload["stats"])
     counts["urls"] = count_urls(payload["stats"])
     try:
         judge_crawl(job["source"], payload["stats"], payload.get("lists", {}))

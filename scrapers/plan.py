@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +62,3 @@ def plan_crawls(
     return [
         CrawlJob(sid, day, start.isoformat(), end.isoformat(), str(registry_path)) for sid in ids
     ]
-
-
-def window_days(start: datetime, end: datetime) -> list[date]:
-    """Every UTC day the window touches."""
-    days, current = [], start.date()
-    while datetime.combine(current, time(0), tzinfo=UTC) < end:
-        days.append(current)
-        current += timedelta(days=1)
-    return days

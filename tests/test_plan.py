@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.plan import plan_crawls, resolve_window, window_days
+from scrapers.plan import plan_crawls, resolve_window
 from scrapers.sources import RegistryError
 
 
@@ -27,11 +27,6 @@ def test_empty_interval_with_logical_date_covers_that_day() -> None:
     logical = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     start, end = resolve_window(logical, logical)
     assert (start, end) == (datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
-
-
-def test_window_days_lists_each_touched_day() -> None:
-    days = window_days(datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 22, tzinfo=UTC))
-    assert [d.isoformat() for d in days] == ["2026-11-20", "2026-11-21"]
 
 
 REGISTRY = """
