@@ -547,16 +547,7 @@ def stage_batch(rows: pa.Table | pd.DataFrame, directory: str | Path,
 
 def _frame_to_batch(df: pd.DataFrame, spec: TableSpec) -> pa.Table:
     """A DataFrame of batch rows as an Arrow table (``date`` derived when missing)."""
-    df = df.copy()
-    for name in sorted((spec.sticky | spec.optional) - set(df.columns)):
-        df[name] = None
-    if "date" not in df and "published_at" in df:
-        import pandas as pd
-
-        df["date"] = pd.to_datetime(df["published_at"], utc=True).dt.date
-    missing = [c for c in [*spec.schema.names, "date", "source"] if c not in df]
-    if missing:
-        raise ValueError(f"{spec.name}: missing columns {missing}")
+    df = _prepare(df, spec)
     table = to_arrow(df, spec)
     days = pa.array([check_date(d) for d in df["date"]], pa.string()).cast(pa.date32())
     table = table.append_column("date", days)
