@@ -483,6 +483,29 @@ def stage_file(path: Path, source_id: str, stories: Sequence[tuple[str, datetime
     return path
 
 
+@contextlib.contextmanager
+def fault_lake(tmp_dirs: Any, name: str, servers: int = 1
+               ) -> Iterator[tuple[Path, Path, list[FaultServer], dict[str, str]]]:
+    """A fault run's setting: a temp dir whose lake and staging the crawl and writer use (through
+    ``NEWSFLOW_LAKE``/``NEWSFLOW_STAGING``), ``servers`` fault servers, and a lake seeded with
+    rows an earlier run wrote.  Yields ``(tmp, lake root, servers, seeded article ids)``.
+
+    ``tmp_dirs`` is pytest's ``tmp_path_factory`` (module-scoped fixtures cannot use monkeypatch).
+    """
+    import pytest
+
+    mp = pytest.MonkeyPatch()
+    tmp = tmp_dirs.mktemp(name)
+    root = tmp / "lake"
+    mp.setenv("NEWSFLOW_LAKE", str(root))
+    mp.setenv("NEWSFLOW_STAGING", str(tmp / "staging"))
+    try:
+        with fault_servers(servers) as sites:
+            yield tmp, root, sites, seed_lake(tmp)
+    finally:
+        mp.undo()
+
+
 def seed_lake(tmp: Path, source_id: str = "seed-outlet", count: int = 3) -> dict[str, str]:
     """Put ``count`` articles of another outlet (a day earlier) in the lake; return its rows."""
     stories = [(f"seed-{n}", published(9 + n) - timedelta(days=1)) for n in range(count)]

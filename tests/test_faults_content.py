@@ -22,13 +22,12 @@ from tests.fault_server import (
     crawl,
     distinct_text,
     failures,
-    fault_servers,
+    fault_lake,
     lake_rows,
     ok,
     outlet,
     published,
     rss,
-    seed_lake,
     stream,
     write_lake,
     write_registry,
@@ -67,59 +66,50 @@ def content(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve every content fault, crawl it once, merge into a seeded lake."""
     from transforms.lake import read_articles, read_quarantine
 
-    mp = pytest.MonkeyPatch()
-    tmp = tmp_path_factory.mktemp("faults-content")
-    root = tmp / "lake"
-    mp.setenv("NEWSFLOW_LAKE", str(root))
-    mp.setenv("NEWSFLOW_STAGING", str(tmp / "staging"))
-    try:
-        with fault_servers(1) as (site,):
-            before = seed_lake(tmp)
-            items = []
+    with fault_lake(tmp_path_factory, "faults-content", 1) as (tmp, root, (site,), before):
+        items = []
 
-            def add(name: str, *replies: Reply) -> None:
-                items.append((site.route(f"/news/{name}/", *replies), name, published(11)))
+        def add(name: str, *replies: Reply) -> None:
+            items.append((site.route(f"/news/{name}/", *replies), name, published(11)))
 
-            plain = article_html("Water plant opens in the district", published(10))
-            add("plain", ok(plain))
-            add("no-body", ok(b"<html><head><title>Only a head</title></head></html>"))
-            add("empty", ok(b""))
-            add("binary", ok(bytes(range(256)) * 400))
-            add("huge-streamed", stream(BIG))
-            add("huge-declared", stream(BIG, content_length=True))
-            add("nested", ok(nested(DEPTH)))
-            add("nested-article", ok(plain.replace("<article>", "<article>" + "<div>" * DEPTH)))
-            cafe = article_html(CAFE_TITLE, published(10), charset=None,
-                                body_text="Café “Dhaba” – " + distinct_text("cafe"))
-            add("cp1252-as-utf8", ok(cafe.encode("cp1252"), "text/html; charset=utf-8"))
-            urdu = article_html(URDU_TITLE, published(10), lang="ur", charset=None,
-                                body_text=URDU_TEXT)
-            add("urdu-as-latin1", ok(urdu.encode("utf-8"), "text/html; charset=iso-8859-1"))
-            broken = article_html("Broken JSON-LD plant opens in the district", published(10),
-                                  body_text=distinct_text("broken"),
-                                  jsonld='{"@context": "https://schema.org", "@type": "NewsArt')
-            add("broken-jsonld", ok(broken))
-            undated = re.sub(r"<time[^>]*>.*?</time>", "", article_html(
-                "An undated story", published(10), body_text=distinct_text("undated"),
-                jsonld='{"@context": "https://schema.org", "@type": "NewsArticle"}'))
-            add("undated", ok(undated))
-            site.route("/feed.xml", ok(rss(items), "application/rss+xml"))
-            entry = outlet("content-outlet", site, feeds=[site.url("/feed.xml")])
-            registry = write_registry(tmp / "sources.yaml", [entry])
-            started = time.monotonic()
-            with PeakRSS() as peak:
-                result = crawl("content-outlet", registry)
-            seconds = time.monotonic() - started
-            write_lake([result.items_path], run_id="faults-content")
-            df = read_articles(root)
-            stored = {row["url"].split("/news/")[-1].strip("/"): row
-                      for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
-            quarantined = {str(row["url"]).split("/news/")[-1].strip("/"): row
-                           for row in read_quarantine(root).to_dict("records")}
-            yield ContentRun(site, result, result.stats, stored, quarantined, before,
-                             lake_rows(root), root, seconds, peak.peak)
-    finally:
-        mp.undo()
+        plain = article_html("Water plant opens in the district", published(10))
+        add("plain", ok(plain))
+        add("no-body", ok(b"<html><head><title>Only a head</title></head></html>"))
+        add("empty", ok(b""))
+        add("binary", ok(bytes(range(256)) * 400))
+        add("huge-streamed", stream(BIG))
+        add("huge-declared", stream(BIG, content_length=True))
+        add("nested", ok(nested(DEPTH)))
+        add("nested-article", ok(plain.replace("<article>", "<article>" + "<div>" * DEPTH)))
+        cafe = article_html(CAFE_TITLE, published(10), charset=None,
+                            body_text="Café “Dhaba” – " + distinct_text("cafe"))
+        add("cp1252-as-utf8", ok(cafe.encode("cp1252"), "text/html; charset=utf-8"))
+        urdu = article_html(URDU_TITLE, published(10), lang="ur", charset=None,
+                            body_text=URDU_TEXT)
+        add("urdu-as-latin1", ok(urdu.encode("utf-8"), "text/html; charset=iso-8859-1"))
+        broken = article_html("Broken JSON-LD plant opens in the district", published(10),
+                              body_text=distinct_text("broken"),
+                              jsonld='{"@context": "https://schema.org", "@type": "NewsArt')
+        add("broken-jsonld", ok(broken))
+        undated = re.sub(r"<time[^>]*>.*?</time>", "", article_html(
+            "An undated story", published(10), body_text=distinct_text("undated"),
+            jsonld='{"@context": "https://schema.org", "@type": "NewsArticle"}'))
+        add("undated", ok(undated))
+        site.route("/feed.xml", ok(rss(items), "application/rss+xml"))
+        entry = outlet("content-outlet", site, feeds=[site.url("/feed.xml")])
+        registry = write_registry(tmp / "sources.yaml", [entry])
+        started = time.monotonic()
+        with PeakRSS() as peak:
+            result = crawl("content-outlet", registry)
+        seconds = time.monotonic() - started
+        write_lake([result.items_path], run_id="faults-content")
+        df = read_articles(root)
+        stored = {row["url"].split("/news/")[-1].strip("/"): row
+                  for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
+        quarantined = {str(row["url"]).split("/news/")[-1].strip("/"): row
+                       for row in read_quarantine(root).to_dict("records")}
+        yield ContentRun(site, result, result.stats, stored, quarantined, before,
+                         lake_rows(root), root, seconds, peak.peak)
 
 
 def test_unusable_pages_are_skipped_with_counted_reasons(content: ContentRun) -> None:

@@ -23,7 +23,7 @@ from tests.fault_server import (
     crawl,
     distinct_text,
     failures,
-    fault_servers,
+    fault_lake,
     gzip_bomb,
     lake_rows,
     load_stats,
@@ -31,7 +31,6 @@ from tests.fault_server import (
     outlet,
     published,
     rss,
-    seed_lake,
     sitemap_index,
     stream,
     write_lake,
@@ -106,65 +105,56 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve every hostile document next to one good feed; crawl; merge into a seeded lake."""
     from transforms.lake import read_articles
 
-    mp = pytest.MonkeyPatch()
-    tmp = tmp_path_factory.mktemp("faults-feeds")
-    root = tmp / "lake"
-    mp.setenv("NEWSFLOW_LAKE", str(root))
-    mp.setenv("NEWSFLOW_STAGING", str(tmp / "staging"))
-    try:
-        with fault_servers(1) as (site,):
-            before = seed_lake(tmp)
-            good = []
-            for name in ("good-1", "good-2", "cut-1"):
-                page = article_html(f"Story {name} on the new pipeline", published(10),
-                                    body_text=distinct_text(name))
-                good.append((site.route(f"/news/{name}/", ok(page)), name, published(11)))
-            site.route("/feed.xml", ok(rss(good[:2]), XML))
-            whole = rss([good[2], (site.url("/news/cut-2/"), "cut-2", published(11))])
-            site.route("/truncated.xml", ok(whole[: whole.index(b"cut-2")], XML))
-            site.route("/malformed.xml", ok(b"\x00\x01\x02 this is not xml at all <<<", XML))
-            site.route("/laughs.xml", ok(laughs(), XML))
-            site.route("/xxe.xml", ok(xxe(site.url("/news/xxe/")), XML))
-            site.route("/xxe-param.xml", ok(xxe(site.url("/news/xxe/"), parameter=True), XML))
-            site.route("/huge.xml", ok(many_items(site, ITEMS), XML))
-            site.route("/oversize.xml", stream(12 * 1024 * 1024, XML, content_length=True))
-            site.route("/bomb.xml.gz", ok(gzip_bomb(BOMB, URLSET), "application/gzip"))
-            site.route("/bomb-encoded.xml", ok(gzip_bomb(BOMB, URLSET), "application/xml",
-                                               **{"Content-Encoding": "gzip"}))
-            site.route("/self-index.xml", ok(sitemap_index([site.url("/self-index.xml")]),
-                                             "application/xml"))
-            site.route("/cycle-a.xml", ok(sitemap_index([site.url("/cycle-b.xml")]),
-                                          "application/xml"))
-            site.route("/cycle-b.xml", ok(sitemap_index([site.url("/cycle-a.xml")]),
-                                          "application/xml"))
-            feed_paths = ["/feed.xml", "/truncated.xml", "/malformed.xml", "/laughs.xml",
-                          "/xxe.xml", "/xxe-param.xml", "/huge.xml", "/oversize.xml"]
-            sitemap_paths = ["/bomb.xml.gz", "/bomb-encoded.xml", "/self-index.xml",
-                             "/cycle-a.xml"]
-            registry = write_registry(tmp / "sources.yaml", [
-                outlet("feed-outlet", site, feeds=[site.url(p) for p in feed_paths],
-                       sitemaps=[site.url(p) for p in sitemap_paths]),
-                outlet("unsafe-outlet", site, feeds=[site.url("/xxe.xml")]),
-            ])
-            started = time.monotonic()
-            with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
-                main = pool.submit(crawl, "feed-outlet", registry)
-                unsafe = pool.submit(crawl, "unsafe-outlet", registry)
-                result = main.result()
-                unsafe_only = None
-                try:
-                    unsafe.result()
-                except CrawlFailed as exc:
-                    unsafe_only = exc
-            seconds = time.monotonic() - started
-            write_lake([result.items_path], run_id="faults-feeds")
-            df = read_articles(root)
-            stored = {row["url"].split("/news/")[-1].strip("/"): row
-                      for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
-            yield FeedRun(site, result, result.stats, result.lists, unsafe_only, before,
-                          lake_rows(root), stored, tmp, root, peak.peak_single, seconds)
-    finally:
-        mp.undo()
+    with fault_lake(tmp_path_factory, "faults-feeds", 1) as (tmp, root, (site,), before):
+        good = []
+        for name in ("good-1", "good-2", "cut-1"):
+            page = article_html(f"Story {name} on the new pipeline", published(10),
+                                body_text=distinct_text(name))
+            good.append((site.route(f"/news/{name}/", ok(page)), name, published(11)))
+        site.route("/feed.xml", ok(rss(good[:2]), XML))
+        whole = rss([good[2], (site.url("/news/cut-2/"), "cut-2", published(11))])
+        site.route("/truncated.xml", ok(whole[: whole.index(b"cut-2")], XML))
+        site.route("/malformed.xml", ok(b"\x00\x01\x02 this is not xml at all <<<", XML))
+        site.route("/laughs.xml", ok(laughs(), XML))
+        site.route("/xxe.xml", ok(xxe(site.url("/news/xxe/")), XML))
+        site.route("/xxe-param.xml", ok(xxe(site.url("/news/xxe/"), parameter=True), XML))
+        site.route("/huge.xml", ok(many_items(site, ITEMS), XML))
+        site.route("/oversize.xml", stream(12 * 1024 * 1024, XML, content_length=True))
+        site.route("/bomb.xml.gz", ok(gzip_bomb(BOMB, URLSET), "application/gzip"))
+        site.route("/bomb-encoded.xml", ok(gzip_bomb(BOMB, URLSET), "application/xml",
+                                           **{"Content-Encoding": "gzip"}))
+        site.route("/self-index.xml", ok(sitemap_index([site.url("/self-index.xml")]),
+                                         "application/xml"))
+        site.route("/cycle-a.xml", ok(sitemap_index([site.url("/cycle-b.xml")]),
+                                      "application/xml"))
+        site.route("/cycle-b.xml", ok(sitemap_index([site.url("/cycle-a.xml")]),
+                                      "application/xml"))
+        feed_paths = ["/feed.xml", "/truncated.xml", "/malformed.xml", "/laughs.xml",
+                      "/xxe.xml", "/xxe-param.xml", "/huge.xml", "/oversize.xml"]
+        sitemap_paths = ["/bomb.xml.gz", "/bomb-encoded.xml", "/self-index.xml",
+                         "/cycle-a.xml"]
+        registry = write_registry(tmp / "sources.yaml", [
+            outlet("feed-outlet", site, feeds=[site.url(p) for p in feed_paths],
+                   sitemaps=[site.url(p) for p in sitemap_paths]),
+            outlet("unsafe-outlet", site, feeds=[site.url("/xxe.xml")]),
+        ])
+        started = time.monotonic()
+        with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
+            main = pool.submit(crawl, "feed-outlet", registry)
+            unsafe = pool.submit(crawl, "unsafe-outlet", registry)
+            result = main.result()
+            unsafe_only = None
+            try:
+                unsafe.result()
+            except CrawlFailed as exc:
+                unsafe_only = exc
+        seconds = time.monotonic() - started
+        write_lake([result.items_path], run_id="faults-feeds")
+        df = read_articles(root)
+        stored = {row["url"].split("/news/")[-1].strip("/"): row
+                  for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
+        yield FeedRun(site, result, result.stats, result.lists, unsafe_only, before,
+                      lake_rows(root), stored, tmp, root, peak.peak_single, seconds)
 
 
 def test_the_good_feed_still_lands(feeds: FeedRun) -> None:

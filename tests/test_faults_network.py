@@ -27,7 +27,7 @@ from tests.fault_server import (
     crawl,
     distinct_text,
     failures,
-    fault_servers,
+    fault_lake,
     gzip_bytes,
     lake_rows,
     load_stats,
@@ -37,7 +37,6 @@ from tests.fault_server import (
     redirect,
     reset,
     rss,
-    seed_lake,
     stall,
     status,
     write_lake,
@@ -85,71 +84,62 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve every network fault, crawl it (and a DNS-failing outlet), merge into a lake."""
     from transforms.lake import read_articles
 
-    mp = pytest.MonkeyPatch()
-    tmp = tmp_path_factory.mktemp("faults-net")
-    root = tmp / "lake"
-    mp.setenv("NEWSFLOW_LAKE", str(root))
-    mp.setenv("NEWSFLOW_STAGING", str(tmp / "staging"))
-    try:
-        with fault_servers(2) as (site, other):
-            before = seed_lake(tmp)
-            items = []
+    with fault_lake(tmp_path_factory, "faults-net", 2) as (tmp, root, (site, other), before):
+        items = []
 
-            def add(name: str, *replies: Reply) -> None:
-                items.append((site.route(f"/news/{name}/", *replies), name, published(11)))
+        def add(name: str, *replies: Reply) -> None:
+            items.append((site.route(f"/news/{name}/", *replies), name, published(11)))
 
-            add("plain", ok(story("plain")))
-            add("burst", status(503), status(503), ok(story("burst")))
-            add("e500", status(500), ok(story("e500")))
-            add("r429", status(429, **{"Retry-After": str(RETRY_AFTER)}), ok(story("r429")))
-            add("r429-long", status(429, **{"Retry-After": "3600"}), ok(story("r429-long")))
-            add("gone404", status(404))
-            add("gone410", status(410))
-            add("reset", reset(story("reset")))
-            add("reset-once", reset(story("reset-once")), ok(story("reset-once")))
-            zipped = gzip_bytes(story("gz-cut"))
-            cut = Reply(200, zipped[: len(zipped) * 2 // 3], {"Content-Encoding": "gzip"})
-            add("gz-cut", cut)
-            add("gz-cut-once", Reply(200, gzip_bytes(story("gz-cut-once"))[:300],
-                                     {"Content-Encoding": "gzip"}),
-                Reply(200, gzip_bytes(story("gz-cut-once")), {"Content-Encoding": "gzip"}))
-            add("stall", stall(30))
-            add("loop", redirect(site.url("/news/loop-b/")))
-            site.route("/news/loop-b/", redirect(site.url("/news/loop/")))
-            add("self", redirect(site.url("/news/self/")))
-            add("chain", redirect(site.url("/news/chain/?n=1")))
-            for n in range(1, 40):
-                site.route(f"/news/chain/?n={n}", redirect(site.url(f"/news/chain/?n={n + 1}")))
-            add("offsite", redirect(f"http://localhost:{other.port}/news/taken/"))
-            other.route("/news/taken/", ok(story("taken")))
-            site.route("/feed.xml", ok(rss(items), "application/rss+xml"))
-            registry = write_registry(tmp / "sources.yaml", [
-                outlet("flaky-outlet", site, feeds=[site.url("/feed.xml")]),
-                outlet("nowhere-outlet", site, feeds=["http://news.nowhere.invalid/feed.xml"],
-                       homepage="http://news.nowhere.invalid/",
-                       allowed_domains=["news.nowhere.invalid"]),
-            ])
-            settings = {"DOWNLOAD_TIMEOUT": str(TIMEOUT)}
-            started = time.monotonic()
-            with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
-                flaky = pool.submit(crawl, "flaky-outlet", registry, extra_settings=settings)
-                nowhere = pool.submit(crawl, "nowhere-outlet", registry, extra_settings=settings)
-                result = flaky.result()
-                dns_error = None
-                try:
-                    nowhere.result()
-                except CrawlFailed as exc:
-                    dns_error = exc
-            seconds = time.monotonic() - started
-            write_lake([result.items_path], run_id="faults-net")
-            df = read_articles(root)
-            stored = {row["url"].split("/news/")[-1].strip("/"): row
-                      for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
-            yield NetworkRun(site, other, result, result.stats, result.lists, dns_error,
-                             load_stats("nowhere-outlet")["stats"], before, lake_rows(root),
-                             stored, root, seconds, peak.peak_single)
-    finally:
-        mp.undo()
+        add("plain", ok(story("plain")))
+        add("burst", status(503), status(503), ok(story("burst")))
+        add("e500", status(500), ok(story("e500")))
+        add("r429", status(429, **{"Retry-After": str(RETRY_AFTER)}), ok(story("r429")))
+        add("r429-long", status(429, **{"Retry-After": "3600"}), ok(story("r429-long")))
+        add("gone404", status(404))
+        add("gone410", status(410))
+        add("reset", reset(story("reset")))
+        add("reset-once", reset(story("reset-once")), ok(story("reset-once")))
+        zipped = gzip_bytes(story("gz-cut"))
+        cut = Reply(200, zipped[: len(zipped) * 2 // 3], {"Content-Encoding": "gzip"})
+        add("gz-cut", cut)
+        add("gz-cut-once", Reply(200, gzip_bytes(story("gz-cut-once"))[:300],
+                                 {"Content-Encoding": "gzip"}),
+            Reply(200, gzip_bytes(story("gz-cut-once")), {"Content-Encoding": "gzip"}))
+        add("stall", stall(30))
+        add("loop", redirect(site.url("/news/loop-b/")))
+        site.route("/news/loop-b/", redirect(site.url("/news/loop/")))
+        add("self", redirect(site.url("/news/self/")))
+        add("chain", redirect(site.url("/news/chain/?n=1")))
+        for n in range(1, 40):
+            site.route(f"/news/chain/?n={n}", redirect(site.url(f"/news/chain/?n={n + 1}")))
+        add("offsite", redirect(f"http://localhost:{other.port}/news/taken/"))
+        other.route("/news/taken/", ok(story("taken")))
+        site.route("/feed.xml", ok(rss(items), "application/rss+xml"))
+        registry = write_registry(tmp / "sources.yaml", [
+            outlet("flaky-outlet", site, feeds=[site.url("/feed.xml")]),
+            outlet("nowhere-outlet", site, feeds=["http://news.nowhere.invalid/feed.xml"],
+                   homepage="http://news.nowhere.invalid/",
+                   allowed_domains=["news.nowhere.invalid"]),
+        ])
+        settings = {"DOWNLOAD_TIMEOUT": str(TIMEOUT)}
+        started = time.monotonic()
+        with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
+            flaky = pool.submit(crawl, "flaky-outlet", registry, extra_settings=settings)
+            nowhere = pool.submit(crawl, "nowhere-outlet", registry, extra_settings=settings)
+            result = flaky.result()
+            dns_error = None
+            try:
+                nowhere.result()
+            except CrawlFailed as exc:
+                dns_error = exc
+        seconds = time.monotonic() - started
+        write_lake([result.items_path], run_id="faults-net")
+        df = read_articles(root)
+        stored = {row["url"].split("/news/")[-1].strip("/"): row
+                  for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
+        yield NetworkRun(site, other, result, result.stats, result.lists, dns_error,
+                         load_stats("nowhere-outlet")["stats"], before, lake_rows(root),
+                         stored, root, seconds, peak.peak_single)
 
 
 def test_5xx_bursts_are_retried_and_then_stored(net: NetworkRun) -> None:
