@@ -7,6 +7,7 @@ so every engine reads them the same way.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +166,7 @@ ARTICLES_DATASET_SCHEMA = dataset_schema(ARTICLE_COLUMNS)
 QUARANTINE_DATASET_SCHEMA = dataset_schema(QUARANTINE_COLUMNS)
 
 
+@functools.cache
 def partitioning() -> Any:
     """The Hive partitioning of every table (``pyarrow.dataset.Partitioning``).
 
@@ -178,9 +180,7 @@ def partitioning() -> Any:
 def __getattr__(name: str) -> Any:
     """``PARTITIONING`` is made on first access (see :func:`partitioning`)."""
     if name == "PARTITIONING":
-        value = partitioning()
-        globals()[name] = value
-        return value
+        return partitioning()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
