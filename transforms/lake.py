@@ -527,10 +527,9 @@ def stage_batch(rows: pa.Table | pd.DataFrame, directory: str | Path,
     if table.num_rows == 0:
         return written
     seq = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    last = pa.table({"key": table.column(spec.key), "seq": seq}).group_by(
-        "key", use_threads=False).aggregate([("seq", "max")])
-    if last.num_rows != table.num_rows:  # keep the last row per key, in order
-        table = table.take(pa.array(np.sort(last.column("seq_max").to_numpy())))
+    winners = _last_per_key(pa.table({"key": table.column(spec.key), "seq": seq}))
+    if winners.num_rows != table.num_rows:  # keep the last row per key, in order
+        table = table.take(winners.column("seq"))
     codes, pairs = _partition_codes(table.column("date"), table.column("source"))
     paths = [partition_path(directory, d, s).with_name(f"{name}.parquet") for d, s in pairs]
     order = np.argsort(codes, kind="stable")
