@@ -85,8 +85,15 @@ class AirflowApi:
 
     def request(self, method: str, path: str, *, expect: int | tuple[int, ...] = 200,
                 **kwargs: Any) -> Any:
-        """Call ``path``; assert the status; return the JSON body (or None)."""
-        resp = self.client.request(method, path, **kwargs)
+        """Call ``path``; assert the status; return the JSON body (or None).
+
+        A GET answered 503 (SQLite locked by another component) is retried a few times.
+        """
+        for attempt in range(5):
+            resp = self.client.request(method, path, **kwargs)
+            if resp.status_code != 503 or method != "GET":
+                break
+            time.sleep(1 + attempt)
         wanted = (expect,) if isinstance(expect, int) else expect
         assert resp.status_code in wanted, f"{method} {path}: {resp.status_code} {resp.text}"
         return resp.json() if resp.content else None

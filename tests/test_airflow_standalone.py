@@ -51,15 +51,34 @@ def backfill_body(reprocess_behavior: str, *, to_date: str = TO_DATE) -> dict[st
     }
 
 
+def list_backfills(api: AirflowApi) -> list[dict[str, Any]]:
+    """Every backfill of the DAG (GET /api/v2/backfills)."""
+    return api.get("/api/v2/backfills", params={"dag_id": DAG_ID, "limit": 100})["backfills"]
+
+
 def create_backfill(api: AirflowApi, reprocess_behavior: str) -> dict[str, Any]:
-    """POST /api/v2/backfills; retry briefly on 503 (SQLite lock under concurrent access)."""
-    for attempt in range(5):
+    """POST /api/v2/backfills; on 503 (SQLite locked) cancel what the failed call left, retry.
+
+    Airflow commits the backfill row before it creates the runs. When SQLite is locked while it
+    creates them, the call answers 503 and its best-effort clean-up can itself fail, leaving an
+    active backfill without runs that blocks every retry with 409 "already a running backfill"
+    (seen in CI). Such a leftover is cancelled before retrying, as an operator would in the UI.
+    """
+    known = {b["id"] for b in list_backfills(api)}
+    locked = False
+    for attempt in range(6):
         resp = api.client.post("/api/v2/backfills", json=backfill_body(reprocess_behavior))
-        if resp.status_code != 503:
-            assert resp.status_code == 200, f"create backfill: {resp.status_code} {resp.text}"
+        if resp.status_code == 200:
             return resp.json()
+        assert resp.status_code == 503 or (locked and resp.status_code == 409), (
+            f"create backfill: {resp.status_code} {resp.text}")
+        locked = True
         time.sleep(2 + attempt)
-    raise AssertionError(f"create backfill kept answering 503: {resp.text}")
+        for left in list_backfills(api):
+            if left["id"] not in known and left["completed_at"] is None:
+                print(f"cancelling backfill {left['id']} left by a locked create")
+                api.request("PUT", f"/api/v2/backfills/{left['id']}/cancel", expect=(200, 409, 503))
+    raise AssertionError(f"create backfill kept failing: {resp.status_code} {resp.text}")
 
 
 def backfill_runs(api: AirflowApi) -> list[dict[str, Any]]:
