@@ -53,7 +53,9 @@ def registered_site(host: str) -> str:
     extractor = _extractor()
     if extractor is not None:
         parts = extractor(host)
-        site = getattr(parts, "top_domain_under_public_suffix", None) or parts.registered_domain
+        # tldextract 5.3 renamed registered_domain; reading the old name warns.
+        new_name = hasattr(parts, "top_domain_under_public_suffix")
+        site = parts.top_domain_under_public_suffix if new_name else parts.registered_domain
         if site:
             return site
     labels = host.split(".")
