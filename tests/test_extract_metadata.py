@@ -130,3 +130,38 @@ def test_selector_override_wins() -> None:
     assert result.title == "Chosen by selector"
     assert result.authors == ["Sana Qureshi"]
     assert result.provenance["title"] == result.provenance["authors"] == "selector"
+
+
+def test_paywall_marker_in_an_id() -> None:
+    result = extract(page(body='<div id="article-paywall">Log in to read on</div>'), URL,
+                     make_source())
+    assert (result.paywalled, result.provenance["paywalled"]) == (True, "text")
+    assert extract(page(), URL, make_source()).paywalled is False
+
+
+def test_nodes_after_follow_document_order_as_tree_iter() -> None:
+    from lxml import etree
+
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.fields import nodes_after
+
+    tree = parse_tree("<html><body><div><header><h1>Head <b>line</b></h1><!-- note --><p>Dek</p>"
+                      "</header><span>by A</span></div><div><p>One</p><p>Two <i>x</i></p></div>"
+                      "<footer>end</footer></body></html>")
+    order = list(tree.iter())
+    h1 = tree.find(".//h1")
+    after = order[order.index(h1) + 1:]
+    assert nodes_after(h1, 100) == after
+    assert nodes_after(h1, 4) == after[:4]
+    assert after[0].tag == "b" and after[1].tag is etree.Comment  # descendants, then comments
+
+
+def test_parser_gives_html_elements_without_per_element_python_lookup() -> None:
+    from lxml import html as lxml_html
+
+    from scrapers.extract.article import parse_tree
+
+    tree = parse_tree("<html><body><form><input name='q' value='x'></form><p>Text <b>here</b></p>"
+                      "</body></html>")
+    assert all(isinstance(el, lxml_html.HtmlElement) for el in tree.iter("p", "b", "input"))
+    assert tree.find(".//p").text_content() == "Text here"
