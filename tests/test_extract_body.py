@@ -172,7 +172,7 @@ def test_sentence_with_a_devanagari_stop_after_a_teaser_box_is_text() -> None:
 def test_missed_paragraph_of_main_container_restored() -> None:
     from lxml import html as lxml_html
 
-    from scrapers.extract.body import fill_from_container
+    from scrapers.extract.body import fill_from_container, main_blocks
 
     texts = ["The council opened the new canal gates on Monday after two years of work.",
              "Farmers downstream said the water reached their fields within a few hours.",
@@ -181,7 +181,7 @@ def test_missed_paragraph_of_main_container_restored() -> None:
     tree = lxml_html.document_fromstring(
         "<html><body><div class='story'>" + "".join(f"<p>{t}</p>" for t in texts)
         + "</div></body></html>")
-    assert fill_from_container([texts[0], texts[1], texts[3]], tree) == texts
+    assert fill_from_container([texts[0], texts[1], texts[3]], main_blocks(tree)) == texts
 
 
 def test_line_break_inside_paragraph_separates_words() -> None:
@@ -351,3 +351,71 @@ def test_printed_description_found_in_deeper_layout_and_behind_a_label() -> None
             f"<div><div><p>(Farm Desk){lead}</p></div></div></div>")
     result = extract(page(head, body), "https://ledger.example/news/canal", make_source())
     assert result.body is not None and result.body.startswith(f"(Farm Desk){lead}\n\n")
+
+
+_RIVER = ["The irrigation board met in the hill town on Wednesday to settle the dispute over the "
+          "canal intake, which has left lower villages short of water for three summers.",
+          "Board members from both districts agreed that the intake gates will be opened on a "
+          "fixed weekly rota, posted at the village offices and read out at the markets.",
+          "A retired engineer who designed the canal said the gates were never meant to stay "
+          "shut for longer than a few days, and that the silt behind them must be cleared.",
+          "The lower villages will receive extra water during the sowing weeks, when the wheat "
+          "seed has to go into wet ground or the whole season is lost for the smallholders.",
+          "Farmers upstream asked for compensation for the fields they will no longer be able "
+          "to flood in the dry months; the board said it would study the request in spring.",
+          "The district officer will report to the provincial government on how the rota works "
+          "after its first month, and the board will meet again before the monsoon arrives.",
+          "Until then, a committee of three farmers from each district will keep the keys to "
+          "the gate house and log every opening in a book kept at the canal office."]
+
+
+def _river_page(paragraphs: list[str]) -> str:
+    menu = "".join(f"<div><a href='/topic/{i}'>Topic {i}</a></div>" for i in range(40))
+    text = "".join(f"<p>{p}</p><div class='ad-slot'>Advertisement</div>" for p in paragraphs)
+    return (f"<html><head><title>Canal rota agreed</title></head><body><div class='top'>{menu}"
+            f"</div><div class='story-wrap'><h1>Canal rota agreed</h1><div class='text'>{text}"
+            "</div></div><div class='bottom'>Copyright 2026 Hill Daily.</div></body></html>")
+
+
+def test_fast_trafilatura_pass_is_kept_when_it_agrees_with_the_main_container() -> None:
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import (
+        _trafilatura_paragraphs,
+        main_blocks,
+        needs_full_cascade,
+        run_trafilatura,
+    )
+
+    tree = parse_tree(_river_page(_RIVER))
+    fast = _trafilatura_paragraphs(tree, None, fast=True)
+    assert fast == _RIVER
+    assert not needs_full_cascade(fast, main_blocks(tree))
+    assert run_trafilatura(tree, None, main_blocks(tree)) == _RIVER
+
+
+def test_thin_or_stray_fast_result_needs_trafilatura_full_cascade() -> None:
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import is_thin, main_blocks, needs_full_cascade
+
+    main = main_blocks(parse_tree(_river_page(_RIVER)))
+    assert main is not None and main.texts == _RIVER
+    assert is_thin(_RIVER[:2]), "two paragraphs"
+    assert is_thin([p[:80] for p in _RIVER]), "seven short paragraphs, under 1,000 characters"
+    assert needs_full_cascade(_RIVER[:2], main)
+    # Long enough, but the text is not the main container's: the fast pass picked other blocks.
+    stray = [" ".join(f"Topic {i} of the menu bar, linked to its own index page." for i in
+                      range(k, k + 4)) for k in range(0, 24, 4)]
+    assert not is_thin(stray)
+    assert needs_full_cascade(stray, main)
+    # Without a clear main container only thinness decides.
+    assert not needs_full_cascade(stray, None)
+    assert needs_full_cascade(_RIVER[:2], None)
+
+
+def test_short_article_goes_through_the_full_cascade_and_keeps_its_text() -> None:
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import _trafilatura_paragraphs, main_blocks, run_trafilatura
+
+    tree = parse_tree(_river_page(_RIVER[:2]))
+    full = _trafilatura_paragraphs(tree, None, fast=False)
+    assert run_trafilatura(tree, None, main_blocks(tree)) == full == _RIVER[:2]

@@ -6,6 +6,7 @@ import bisect
 import html as html_lib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import trafilatura
 from lxml import etree
@@ -331,28 +332,60 @@ def main_container(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return None
 
 
-def fill_from_container(paragraphs: list[str], tree: lxml_html.HtmlElement) -> list[str]:
+@dataclass(frozen=True)
+class MainBlocks:
+    """The text blocks (p, h2-h4, blockquote) directly inside the page's main container."""
+
+    texts: list[str]
+    elements: list[lxml_html.HtmlElement]
+    keys: list[str]  # folded texts, for matching against extracted paragraphs
+
+
+def main_blocks(tree: lxml_html.HtmlElement) -> MainBlocks | None:
+    """The main container's blocks, or None when the page has no clear main container."""
+    container = main_container(tree)
+    if container is None:
+        return None
+    blocks = [(_html_text(el), el) for el in container if el.tag in _BLOCK_TAGS]
+    blocks = [(text, el) for text, el in blocks if text]
+    return MainBlocks([t for t, _ in blocks], [el for _, el in blocks],
+                      [fold(t) for t, _ in blocks])
+
+
+def _block_positions(paragraphs: list[str], main: MainBlocks) -> list[int | None]:
+    """For each block, the index of the paragraph that contains it (None if none does)."""
+    keys = [fold(p) for p in paragraphs]
+    return [next((i for i, k in enumerate(keys) if key and key in k), None) for key in main.keys]
+
+
+def _mostly_from(paragraphs: list[str], found: list[int | None]) -> bool:
+    """True when the paragraphs that hold a block make up at least half of the text."""
+    matched = sum(len(paragraphs[i]) for i in {f for f in found if f is not None})
+    return matched >= 0.5 * sum(len(p) for p in paragraphs)
+
+
+def agrees_with(paragraphs: list[str], main: MainBlocks | None) -> bool:
+    """True when most of the extracted text comes from the page's main container."""
+    return main is not None and bool(paragraphs) and _mostly_from(
+        paragraphs, _block_positions(paragraphs, main))
+
+
+def fill_from_container(paragraphs: list[str], main: MainBlocks | None) -> list[str]:
     """Add paragraphs of the main container that trafilatura dropped, in page order.
 
     Only when most of trafilatura's text comes from that container (so both saw the same article);
     link-heavy and very short blocks are not added.
     """
-    container = main_container(tree)
-    if container is None or not paragraphs:
+    if main is None or not paragraphs:
         return paragraphs
-    blocks = [(_html_text(el), el) for el in container if el.tag in _BLOCK_TAGS]
-    blocks = [(text, el) for text, el in blocks if text]
-    keys = [fold(p) for p in paragraphs]
-    block_keys = [fold(text) for text, _el in blocks]  # once per block, not once per pair
-    found = [next((i for i, k in enumerate(keys) if key and key in k), None) for key in block_keys]
-    matched = sum(len(paragraphs[i]) for i in {f for f in found if f is not None})
-    if matched < 0.5 * sum(len(p) for p in paragraphs):
+    found = _block_positions(paragraphs, main)
+    if not _mostly_from(paragraphs, found):
         return paragraphs
     out = list(paragraphs)
     have = _shingles(" ".join(paragraphs))
     offset = 0
     last = -1
-    for (text, el), index in zip(blocks, found, strict=True):
+    for text, el, index in zip(main.texts, main.elements, found, strict=True):
         if index is not None:
             last = index
             continue
@@ -367,12 +400,42 @@ def fill_from_container(paragraphs: list[str], tree: lxml_html.HtmlElement) -> l
     return out
 
 
-def run_trafilatura(html: str, url: str | None) -> list[str]:
-    """Paragraphs of the main text as trafilatura sees it (empty list if it finds none)."""
+THIN_PARAGRAPHS = 3
+THIN_CHARS = 1000
+
+
+def run_trafilatura(html: str | lxml_html.HtmlElement, url: str | None,
+                    main: MainBlocks | None = None) -> list[str]:
+    """Paragraphs of the main text as trafilatura sees it (empty list if it finds none).
+
+    Trafilatura's main extractor runs alone first (``fast=True``). Its full cascade, which also
+    runs readability and jusText and compares, runs only when that first result is thin (fewer
+    than THIN_PARAGRAPHS paragraphs or THIN_CHARS characters) or, on a page with a clear main
+    container ``main``, does not come mostly from it. Most article pages stop after the first
+    pass, which costs about half of the full cascade.
+    """
+    paragraphs = _trafilatura_paragraphs(html, url, fast=True)
+    if needs_full_cascade(paragraphs, main):
+        paragraphs = _trafilatura_paragraphs(html, url, fast=False)
+    return paragraphs
+
+
+def needs_full_cascade(paragraphs: list[str], main: MainBlocks | None) -> bool:
+    """True when a fast-pass result is too thin, or strays from the page's main container."""
+    return is_thin(paragraphs) or (main is not None and not agrees_with(paragraphs, main))
+
+
+def is_thin(paragraphs: list[str]) -> bool:
+    """True for an extraction too small to trust without trafilatura's fallbacks."""
+    return len(paragraphs) < THIN_PARAGRAPHS or sum(map(len, paragraphs)) < THIN_CHARS
+
+
+def _trafilatura_paragraphs(html: str | lxml_html.HtmlElement, url: str | None, *, fast: bool
+                            ) -> list[str]:
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, include_comments=False, with_metadata=False, include_tables=True,
-            include_links=True,
+            include_links=True, fast=fast,
         )
     except Exception:  # trafilatura raises assorted errors on hostile markup
         return []
