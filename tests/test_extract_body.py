@@ -419,3 +419,20 @@ def test_short_article_goes_through_the_full_cascade_and_keeps_its_text() -> Non
     tree = parse_tree(_river_page(_RIVER[:2]))
     full = _trafilatura_paragraphs(tree, None, fast=False)
     assert run_trafilatura(tree, None, main_blocks(tree)) == full == _RIVER[:2]
+
+
+def test_drop_embeds_removes_social_posts_and_keeps_quotes() -> None:
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import drop_embeds
+
+    tree = parse_tree(
+        "<html><body><blockquote class='instagram-media big'><p>Shared picture text</p>"
+        "</blockquote><div class='fb-post wide'>Shared status text</div>"
+        "<div class='fb-posts-list'>A list of posts stays</div>"
+        "<blockquote class='pull-quote'>We will open the gates, said the engineer.</blockquote>"
+        "<p class='note tiktok-embed'>Not a blockquote: stays</p></body></html>")
+    drop_embeds(tree)
+    text = tree.text_content()
+    assert "Shared picture" not in text and "Shared status" not in text
+    assert "A list of posts stays" in text and "said the engineer" in text
+    assert "Not a blockquote" in text

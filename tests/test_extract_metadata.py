@@ -143,7 +143,7 @@ def test_nodes_after_follow_document_order_as_tree_iter() -> None:
     from lxml import etree
 
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.fields import nodes_after
+    from scrapers.extract.nodes import nodes_after
 
     tree = parse_tree("<html><body><div><header><h1>Head <b>line</b></h1><!-- note --><p>Dek</p>"
                       "</header><span>by A</span></div><div><p>One</p><p>Two <i>x</i></p></div>"

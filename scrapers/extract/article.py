@@ -50,6 +50,7 @@ from scrapers.extract.timestamps import (
     gather,
     htmldate_candidate,
     printed_dates,
+    time_elements,
     url_candidate,
 )
 
@@ -162,11 +163,12 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
 def _fill_dates(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement, url: str,
                 source_tz: tzinfo | None, source: Source | None) -> None:
     earliest = source.founded if source else None
-    printed = printed_dates(tree)
-    published = choose(gather(meta, tree, source_tz, printed=printed), earliest)
+    printed, times = printed_dates(tree), time_elements(tree)
+    published = choose(gather(meta, tree, source_tz, printed=printed, times=times), earliest)
     if published is not None:
         _store_published(result, published.parsed, published.provenance)
-    modified = choose(gather(meta, tree, source_tz, modified=True, printed=printed), earliest)
+    modified = choose(gather(meta, tree, source_tz, modified=True, printed=printed,
+                             times=times), earliest)
     if modified is not None and modified.parsed.value.tzinfo is not None:
         result.modified_at = modified.parsed.value
         result.provenance["modified_at"] = modified.provenance

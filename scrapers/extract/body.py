@@ -14,6 +14,7 @@ from lxml import html as lxml_html
 
 from scrapers.extract.authors import fold
 from scrapers.extract.dates import normalize_digits, parse_date
+from scrapers.extract.nodes import attribute_owners
 
 _CHROME_EXACT = {
     "advertisement", "adsense advertisement", "advertisements", "sponsored", "ad", "ads",
@@ -284,19 +285,20 @@ def clean_paragraphs(paragraphs: list[str], title: str | None = None,
     return deduped
 
 
-_EMBED_XPATH = (
-    "//blockquote[contains(@class,'twitter-tweet') or contains(@class,'instagram-media')"
-    " or contains(@class,'tiktok-embed') or contains(@class,'reddit-embed')"
-    " or contains(@class,'wp-embedded-content') or contains(@class,'bluesky-embed')"
-    " or contains(@class,'threads-post') or contains(@class,'fb-xfbml')]"
-    "|//*[contains(concat(' ', normalize-space(@class), ' '), ' fb-post ')]"
+_EMBED_QUOTES = ("twitter-tweet", "instagram-media", "tiktok-embed", "reddit-embed",
+                 "wp-embedded-content", "bluesky-embed", "threads-post", "fb-xfbml")
+_EMBED_ATTRIBUTES = etree.XPath(
+    "//blockquote/@class[" + " or ".join(f"contains(.,'{m}')" for m in _EMBED_QUOTES) + "]"
+    " | //@class[contains(.,'fb-post')]"
 )
 
 
 def drop_embeds(tree: lxml_html.HtmlElement) -> None:
     """Remove embedded social posts (tweets, Instagram, TikTok ...): quoted, not written, here."""
-    for el in tree.xpath(_EMBED_XPATH):
-        if el.getparent() is not None:
+    for el in attribute_owners(_EMBED_ATTRIBUTES(tree)):
+        classes = el.get("class") or ""
+        is_quote = el.tag == "blockquote" and any(m in classes for m in _EMBED_QUOTES)
+        if (is_quote or "fb-post" in classes.split()) and el.getparent() is not None:
             el.drop_tree()
 
 

@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, tzinfo
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from scrapers.extract.dates import ParsedDate, date_from_url, is_plausible, parse_date
 from scrapers.extract.metadata import PageMeta, jsonld_text
+from scrapers.extract.nodes import attribute_owners, inside
 
 PUBLISHED_META = (
     ("opengraph", ("article:published_time", "og:published_time", "article:published")),
@@ -35,18 +37,26 @@ class Candidate:
     provenance: str
 
 
-def _time_elements(tree: lxml_html.HtmlElement, modified: bool) -> list[str]:
-    values: list[str] = []
-    for el in tree.xpath("//time[@datetime] | //*[@data-datetime] | //*[@data-timestamp]")[:12]:
-        if el.xpath("ancestor::nav|ancestor::footer|ancestor::aside"):
+_DATE_ATTRIBUTES = etree.XPath("//time/@datetime | //@data-datetime | //@data-timestamp")
+_OUTSIDE_TEXT = frozenset({"nav", "footer", "aside"})
+
+
+def time_elements(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
+    """Machine-readable dates of the first 12 dated elements, as ``(value, is_modified)``.
+
+    Dated elements are ``<time datetime>`` and anything with ``data-datetime`` or
+    ``data-timestamp``; those in nav, footer or aside are skipped.
+    """
+    values: list[tuple[str, bool]] = []
+    for el in attribute_owners(_DATE_ATTRIBUTES(tree))[:12]:
+        if inside(el, _OUTSIDE_TEXT):
             continue
         context = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.get("id"),
                                           el.getparent().get("class") if el.getparent() is not None
                                           else None, (el.text_content() or "")[:40])))
         is_modified = bool(_MODIFIED_WORDS.search(context)) and "publish" not in context.lower()
-        if is_modified == modified:
-            value = el.get("datetime") or el.get("data-datetime") or el.get("data-timestamp") or ""
-            values.append(value)
+        value = el.get("datetime") or el.get("data-datetime") or el.get("data-timestamp") or ""
+        values.append((value, is_modified))
     return values
 
 
@@ -82,9 +92,13 @@ def printed_dates(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
 
 
 def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None,
-           modified: bool = False, printed: list[tuple[str, bool]] | None = None
-           ) -> list[Candidate]:
-    """Every parseable date for the published (or modified) time, best source first."""
+           modified: bool = False, printed: list[tuple[str, bool]] | None = None,
+           times: list[tuple[str, bool]] | None = None) -> list[Candidate]:
+    """Every parseable date for the published (or modified) time, best source first.
+
+    ``printed`` and ``times`` (from printed_dates and time_elements) may be passed in, so that
+    one walk of the tree serves both the published and the modified time.
+    """
     raw: list[tuple[str, str]] = []
     key = "dateModified" if modified else "datePublished"
     if meta.article:
@@ -96,7 +110,8 @@ def gather(meta: PageMeta, tree: lxml_html.HtmlElement, source_tz: tzinfo | None
     raw.extend(("microdata", v) for v in meta.microdata.get(key.lower(), []))
     others = (o for o in meta.jsonld if o is not meta.article)
     raw.extend(("jsonld", jsonld_text(o.get(key)) or "") for o in others)
-    raw.extend(("text", v) for v in _time_elements(tree, modified))
+    times = time_elements(tree) if times is None else times
+    raw.extend(("text", v) for v, is_modified in times if is_modified == modified)
     printed = printed_dates(tree) if printed is None else printed
     raw.extend(("text", v) for v, is_modified in printed if is_modified == modified)
     out: list[Candidate] = []
