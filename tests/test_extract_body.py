@@ -436,3 +436,30 @@ def test_drop_embeds_removes_social_posts_and_keeps_quotes() -> None:
     assert "Shared picture" not in text and "Shared status" not in text
     assert "A list of posts stays" in text and "said the engineer" in text
     assert "Not a blockquote" in text
+
+
+def test_trafilatura_leaves_the_parsed_tree_untouched() -> None:
+    """extract() hands its own tree to trafilatura when there are no embeds to drop."""
+    from lxml import etree
+
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import embeds, main_blocks, run_trafilatura
+
+    tree = parse_tree(_river_page(_RIVER[:2]).replace(
+        "</body>", "<div id='comments'><p>First comment here</p></div></body>"))
+    before = etree.tostring(tree)
+    assert embeds(tree) == []
+    assert run_trafilatura(tree, None, main_blocks(tree)) == _RIVER[:2]  # thin: both passes ran
+    assert etree.tostring(tree) == before
+
+
+def test_html_text_skips_scripts_styles_and_comments() -> None:
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import _html_text
+
+    tree = parse_tree("<html><body><p>One<!-- note --> two <b>three</b>&nbsp;four</p>"
+                      "<p>Five <script>var x = 1;</script>six<style>p {}</style> seven</p>"
+                      "</body></html>")
+    first, second = tree.iter("p")
+    assert _html_text(first) == "One two three four"
+    assert _html_text(second) == "Five six seven"

@@ -16,6 +16,7 @@ from scrapers.extract.authors import clean_authors, fold
 from scrapers.extract.body import (
     clean_paragraphs,
     drop_embeds,
+    embeds,
     fill_from_container,
     fill_live_blog,
     join_paragraphs,
@@ -135,7 +136,8 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
     _fill_authors(result, meta, tree, sites)
     _apply_selectors(result, tree, overrides, source_tz)
 
-    work_tree = copy.deepcopy(tree)
+    # trafilatura copies the tree it is given; a copy of our own is needed only to drop embeds.
+    work_tree = copy.deepcopy(tree) if embeds(tree) else tree
     _fill_body(result, meta, tree, work_tree, url, overrides, standfirst)
     paywalled, paywall_prov = detect_paywall(meta, tree)
     _set(result, "paywalled", paywalled, paywall_prov)

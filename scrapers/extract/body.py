@@ -293,12 +293,22 @@ _EMBED_ATTRIBUTES = etree.XPath(
 )
 
 
-def drop_embeds(tree: lxml_html.HtmlElement) -> None:
-    """Remove embedded social posts (tweets, Instagram, TikTok ...): quoted, not written, here."""
+def embeds(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Embedded social posts (tweets, Instagram, TikTok ...): quoted, not written, here."""
+    found = []
     for el in attribute_owners(_EMBED_ATTRIBUTES(tree)):
         classes = el.get("class") or ""
-        is_quote = el.tag == "blockquote" and any(m in classes for m in _EMBED_QUOTES)
-        if (is_quote or "fb-post" in classes.split()) and el.getparent() is not None:
+        if (el.tag == "blockquote" and any(m in classes for m in _EMBED_QUOTES)) or (
+            "fb-post" in classes.split()
+        ):
+            found.append(el)
+    return found
+
+
+def drop_embeds(tree: lxml_html.HtmlElement) -> None:
+    """Remove embedded social posts from ``tree``."""
+    for el in embeds(tree):
+        if el.getparent() is not None:
             el.drop_tree()
 
 
@@ -307,8 +317,15 @@ _NOT_MAIN = re.compile(r"comment|footer|sidebar|related|recommend|promo|newslett
 _BLOCK_TAGS = ("p", "h2", "h3", "h4", "blockquote")
 
 
+_HIDDEN = ("script", "style", "noscript")
+
+
 def _html_text(el: lxml_html.HtmlElement) -> str:
-    parts = el.xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+    if next(el.iter(*_HIDDEN), None) is None:
+        parts = el.itertext()  # the same text nodes as the XPath below, without the XPath
+    else:
+        parts = el.xpath(
+            ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
     return " ".join("".join(parts).replace("\xa0", " ").split())
 
 
