@@ -111,6 +111,9 @@ class AirflowApi:
         self.client.close()
 
 
+MAX_RESTARTS = 2
+
+
 class AirflowHarness:
     """A temporary Airflow: fresh SQLite home, four components in one process group, an API client.
 
@@ -151,6 +154,8 @@ class AirflowHarness:
         self.sampler = RssSampler(self.group)
         self.api: AirflowApi | None = None
         self.timings: dict[str, float] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.restarts: dict[str, list[int]] = {}  # component -> exit codes it was restarted after
 
     def init_db(self) -> None:
         """Fresh ``airflow db migrate`` and the ``newsflow_lake_writer`` pool (size 1)."""
@@ -161,7 +166,8 @@ class AirflowHarness:
     def start(self, timeout: float = 240.0) -> AirflowApi:
         """Start the four components as one group, wait for health, log in; return the client."""
         started = time.monotonic()
-        for name, cmd in component_commands(self.api_port).items():
+        self.commands = component_commands(self.api_port)
+        for name, cmd in self.commands.items():
             self.group.start(name, cmd)
         self.sampler.start()
         wait_healthy(self.api_url, self.group, timeout=timeout)
@@ -181,6 +187,25 @@ class AirflowHarness:
                 raise RuntimeError(f"component(s) exited: {dead}\n{self.log_tails()}")
             time.sleep(1.0)
         raise TimeoutError(f"{dag_id} not parsed after {timeout:.0f}s\n{self.log_tails()}")
+
+    def revive(self, max_restarts: int = MAX_RESTARTS) -> None:
+        """Restart components that exited, as a process supervisor would; fail past the limit.
+
+        Airflow 3.3's scheduler can die on SQLite with several writers: a StaleDataError on
+        ``dag_run`` while the api-server re-queues the runs of a reprocessing backfill (seen in
+        CI). Airflow calls SQLite unsupported for concurrent backfills, and production schedulers
+        run under a supervisor (systemd, Kubernetes) that restarts them; so does this harness, at
+        most ``max_restarts`` times per component, and the test reports every restart.
+        """
+        for name, code in self.group.dead().items():
+            codes = self.restarts.setdefault(name, [])
+            if len(codes) >= max_restarts:
+                raise AssertionError(f"{name} exited ({code}) after {len(codes)} restart(s) "
+                                     f"{codes}\n{self.log_tails()}")
+            codes.append(code)
+            print(f"\n{name} exited with {code}; restarting it ({len(codes)}/{max_restarts})\n"
+                  f"{self.log_tails(size=800)}", flush=True)
+            self.group.start(name, self.commands[name])
 
     def stop(self) -> None:
         """Stop everything by process group; always safe to call."""

