@@ -189,23 +189,19 @@ class AirflowHarness:
         raise TimeoutError(f"{dag_id} not parsed after {timeout:.0f}s\n{self.log_tails()}")
 
     def revive(self, max_restarts: int = MAX_RESTARTS) -> None:
-        """Restart components that exited, as a process supervisor would; fail past the limit.
+        """Restart components that exited (ProcessGroup.restart_dead); fail past the limit.
 
-        Airflow 3.3's scheduler can die on SQLite with several writers: a StaleDataError on
-        ``dag_run`` while the api-server re-queues the runs of a reprocessing backfill (seen in
-        CI). Airflow calls SQLite unsupported for concurrent backfills, and production schedulers
-        run under a supervisor (systemd, Kubernetes) that restarts them; so does this harness, at
-        most ``max_restarts`` times per component, and the test reports every restart.
+        Seen in CI: Airflow 3.3's scheduler died on a StaleDataError on ``dag_run`` while the
+        api-server re-queued the runs of a reprocessing backfill. Airflow calls SQLite
+        unsupported for concurrent backfills; production schedulers run under a supervisor
+        that restarts them, and so does this harness. The test reports every restart.
         """
-        for name, code in self.group.dead().items():
-            codes = self.restarts.setdefault(name, [])
-            if len(codes) >= max_restarts:
-                raise AssertionError(f"{name} exited ({code}) after {len(codes)} restart(s) "
-                                     f"{codes}\n{self.log_tails()}")
-            codes.append(code)
-            print(f"\n{name} exited with {code}; restarting it ({len(codes)}/{max_restarts})\n"
-                  f"{self.log_tails(size=800)}", flush=True)
-            self.group.start(name, self.commands[name])
+        before = sum(map(len, self.restarts.values()))
+        if given_up := self.group.restart_dead(self.commands, self.restarts, max_restarts):
+            raise AssertionError(f"component(s) exited: {given_up} after restarts "
+                                 f"{self.restarts}\n{self.log_tails()}")
+        if sum(map(len, self.restarts.values())) > before:
+            print(self.log_tails(size=800), flush=True)
 
     def stop(self) -> None:
         """Stop everything by process group; always safe to call."""

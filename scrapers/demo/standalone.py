@@ -171,6 +171,9 @@ def component_commands(api_port: int) -> dict[str, list[str]]:
     }
 
 
+RESTART_LIMIT = 3  # restarts per Airflow component before make standalone gives up
+
+
 class ProcessGroup:
     """Processes started as one POSIX process group and stopped together.
 
@@ -227,6 +230,26 @@ class ProcessGroup:
     def dead(self) -> dict[str, int]:
         """Components that have exited, with their exit codes."""
         return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+
+    def restart_dead(self, commands: Mapping[str, list[str]], restarts: dict[str, list[int]],
+                     limit: int) -> dict[str, int]:
+        """Restart exited components, as a process supervisor would; return those past ``limit``.
+
+        Only components named in ``commands`` are restarted, each at most ``limit`` times;
+        ``restarts`` records the exit codes each was restarted after. Airflow 3.3's scheduler can
+        die on SQLite under concurrent writers (e.g. a StaleDataError while a reprocessing
+        backfill re-queues runs), and production runs it under a supervisor that restarts it.
+        """
+        given_up: dict[str, int] = {}
+        for name, code in self.dead().items():
+            codes = restarts.setdefault(name, [])
+            if name not in commands or len(codes) >= limit:
+                given_up[name] = code
+                continue
+            codes.append(code)
+            print(f"{name} exited with {code}; restarting it ({len(codes)}/{limit})", flush=True)
+            self.start(name, list(commands[name]))
+        return given_up
 
     def tree(self) -> list[Any]:
         """psutil.Process objects of every started process and all their descendants."""
@@ -391,14 +414,17 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_demo:
             base = start_demo_server(group, args.demo_port or free_port())
             group.env.update({"NEWSFLOW_DEMO_BASE": base, "NEWSFLOW_REGISTRY": str(DEMO_REGISTRY)})
-        for name, cmd in component_commands(args.port).items():
+        commands = component_commands(args.port)
+        for name, cmd in commands.items():
             group.start(name, cmd)
         print("Waiting for Airflow to become healthy ...", flush=True)
         wait_healthy(api_url, group)
         _banner(api_url, admin, group.env)
-        while not (dead := group.dead()):
+        restarts: dict[str, list[int]] = {}
+        while not (dead := group.restart_dead(commands, restarts, limit=RESTART_LIMIT)):
             time.sleep(1.0)
-        print(f"Component(s) exited unexpectedly: {dead}; stopping everything.", flush=True)
+        print(f"Component(s) exited unexpectedly: {dead} (restarts: {restarts}); "
+              "stopping everything.", flush=True)
         return 1
     except KeyboardInterrupt:
         print("\nStopping Airflow and the demo sites ...", flush=True)
