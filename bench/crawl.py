@@ -134,7 +134,7 @@ def child_pipeline(registry: Path, sources: list[str], staging: Path, lake: Path
     totals = summary.totals() if summary else {}
     agg = {k: sum(c.get(k, 0) for c in counts) for k in
            ("fetched", "staged", "requested", "not_article", "outside_window", "documents_ok",
-            "responses", "bytes", "article_errors")}
+            "responses", "bytes", "article_errors", "extract_cpu_ms")}
     return {"crawl_s": crawl_s, "transform_s": transform_s, "transform_cpu": transform_cpu,
             "crawl_cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
             "crawl_maxrss": after.ru_maxrss * 1024, "counts": agg, "written": totals.get("written"),
@@ -314,6 +314,11 @@ def main() -> None:
                     f"(goal >= {GOAL_SHARE:.0%}: "
                     f"{'MET' if e2e >= GOAL_SHARE * a_rate else 'MISSED'}"
                     f"); vs floor B: {e2e / b_rate:.1%} of lxml-parse throughput")
+                in_crawl = c["extract_cpu_ms"] / 1000 / c["fetched"] if c["fetched"] else 0.0
+                out(f"  extract() inside the crawl: {in_crawl * 1000:.1f} ms CPU/page (thread "
+                    f"CPU, newsflow/extract/cpu_us) vs alone {ours_cpu * 1000:.1f} ms CPU/page = "
+                    f"{in_crawl / ours_cpu:.2f}x; the rest of the crawl: "
+                    f"{(cpu_page - in_crawl) * 1000:.1f} ms CPU/page")
                 total_page = cpu_page + transform_page
                 out(f"  CPU view (robust to machine load): crawl + process_staged "
                     f"{total_page * 1000:.1f} ms/page vs floor A {a_cpu * 1000:.1f} ms/page = "

@@ -95,6 +95,7 @@ def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
         + get("newsflow/robots_refused/document"),
         "bytes": get("downloader/response_bytes"),
         "responses": get("downloader/response_count"),
+        "extract_cpu_ms": get("newsflow/extract/cpu_us") // 1000,  # CPU inside extract()
     }
 
 

@@ -48,7 +48,9 @@ def first_run(demo_server, demo_registry, lake):
 
 
 def test_second_run_downloads_no_article_page(first_run, demo_server, demo_registry, lake):
-    _, first_log = first_run
+    from scrapers.crawl import summarize_stats
+
+    first_stats, first_log = first_run
     before = read_articles(lake)
     demo_server.reset_log()
     stats = crawl_and_write(demo_registry, "run-2")
@@ -63,6 +65,11 @@ def test_second_run_downloads_no_article_page(first_run, demo_server, demo_regis
     discovery = [(p, s) for _, p, s in second_log if p != "/robots.txt"]
     assert discovery and all(s == 304 for _, s in discovery)
     assert sum(s.get("newsflow/articles/known_skipped", 0) for s in stats.values()) >= len(before)
+    # extraction CPU is accounted per crawl: spent on the first run, none on the second
+    for sid, s in first_stats.items():
+        assert s["newsflow/articles/fetched"] > 0 and s["newsflow/extract/cpu_us"] > 0, sid
+        assert summarize_stats(s)["extract_cpu_ms"] == s["newsflow/extract/cpu_us"] // 1000
+    assert all(summarize_stats(s)["extract_cpu_ms"] == 0 for s in stats.values())
     after = read_articles(lake)
     assert after.sort_values("article_id").reset_index(drop=True).equals(
         before.sort_values("article_id").reset_index(drop=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import re
+import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -298,7 +299,9 @@ class NewsSpider(Spider):
         stats = self.crawler.stats
         stats.inc_value("newsflow/articles/fetched")
         fetched_at = datetime.now(UTC)
+        cpu_started = time.thread_time()
         extracted = extract(response.body, response.url, self.source)
+        stats.inc_value("newsflow/extract/cpu_us", int((time.thread_time() - cpu_started) * 1e6))
         if not self.gc_frozen:
             self.freeze_startup_objects()
         published = extracted.published_at
