@@ -463,3 +463,15 @@ def test_html_text_skips_scripts_styles_and_comments() -> None:
     first, second = tree.iter("p")
     assert _html_text(first) == "One two three four"
     assert _html_text(second) == "Five six seven"
+
+
+def test_main_blocks_positions_follow_the_paragraphs_asked_about() -> None:
+    from scrapers.extract.article import parse_tree
+    from scrapers.extract.body import main_blocks
+
+    main = main_blocks(parse_tree(_river_page(_RIVER)))
+    assert main is not None
+    assert main.positions(_RIVER) == list(range(len(_RIVER)))
+    assert main.positions(_RIVER) == list(range(len(_RIVER)))  # asked again: same answer
+    merged = [" ".join(_RIVER[:2]), *_RIVER[2:4]]
+    assert main.positions(merged) == [0, 0, 1, 2] + [None] * (len(_RIVER) - 4)

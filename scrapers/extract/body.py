@@ -6,7 +6,7 @@ import bisect
 import html as html_lib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import trafilatura
 from lxml import etree
@@ -351,13 +351,27 @@ def main_container(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class MainBlocks:
     """The text blocks (p, h2-h4, blockquote) directly inside the page's main container."""
 
     texts: list[str]
     elements: list[lxml_html.HtmlElement]
     keys: list[str]  # folded texts, for matching against extracted paragraphs
+    _matched: tuple[tuple[str, ...], list[int | None]] | None = field(default=None, repr=False)
+
+    def positions(self, paragraphs: list[str]) -> list[int | None]:
+        """For each block, the index of the paragraph that contains it (None if none does).
+
+        The last answer is kept: the fast-pass check and fill_from_container ask about the
+        same paragraphs.
+        """
+        key = tuple(paragraphs)
+        if self._matched is None or self._matched[0] != key:
+            folded = [fold(p) for p in paragraphs]
+            self._matched = (key, [next((i for i, k in enumerate(folded) if b and b in k), None)
+                                   for b in self.keys])
+        return self._matched[1]
 
 
 def main_blocks(tree: lxml_html.HtmlElement) -> MainBlocks | None:
@@ -371,12 +385,6 @@ def main_blocks(tree: lxml_html.HtmlElement) -> MainBlocks | None:
                       [fold(t) for t, _ in blocks])
 
 
-def _block_positions(paragraphs: list[str], main: MainBlocks) -> list[int | None]:
-    """For each block, the index of the paragraph that contains it (None if none does)."""
-    keys = [fold(p) for p in paragraphs]
-    return [next((i for i, k in enumerate(keys) if key and key in k), None) for key in main.keys]
-
-
 def _mostly_from(paragraphs: list[str], found: list[int | None]) -> bool:
     """True when the paragraphs that hold a block make up at least half of the text."""
     matched = sum(len(paragraphs[i]) for i in {f for f in found if f is not None})
@@ -386,7 +394,7 @@ def _mostly_from(paragraphs: list[str], found: list[int | None]) -> bool:
 def agrees_with(paragraphs: list[str], main: MainBlocks | None) -> bool:
     """True when most of the extracted text comes from the page's main container."""
     return main is not None and bool(paragraphs) and _mostly_from(
-        paragraphs, _block_positions(paragraphs, main))
+        paragraphs, main.positions(paragraphs))
 
 
 def fill_from_container(paragraphs: list[str], main: MainBlocks | None) -> list[str]:
@@ -397,7 +405,7 @@ def fill_from_container(paragraphs: list[str], main: MainBlocks | None) -> list[
     """
     if main is None or not paragraphs:
         return paragraphs
-    found = _block_positions(paragraphs, main)
+    found = main.positions(paragraphs)
     if not _mostly_from(paragraphs, found):
         return paragraphs
     out = list(paragraphs)
