@@ -526,6 +526,44 @@ def lake_rows(root: Path | None = None) -> dict[str, str]:
     }
 
 
+def stored_by_slug(root: Path) -> dict[str, dict[str, Any]]:
+    """Stored loopback articles, keyed by the slug after ``/news/`` in their URL."""
+    from transforms.lake import read_articles
+
+    return {row["url"].split("/news/")[-1].strip("/"): row
+            for row in read_articles(root).to_dict("records") if "127.0.0.1" in row["url"]}
+
+
+@dataclass
+class PairRun:
+    """Two crawls run side by side: one that must succeed, one expected to fail."""
+
+    result: Any  # the succeeding crawl's CrawlResult
+    failure: Exception | None  # the other crawl's CrawlFailed, None if it did not fail
+    seconds: float
+    peak_rss: int  # peak RSS of the largest single process while both ran
+
+
+def crawl_pair(succeeding: str, failing: str, registry: Path,
+               extra_settings: dict[str, str] | None = None) -> PairRun:
+    """Crawl ``succeeding`` and ``failing`` in parallel; keep the second's CrawlFailed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from scrapers.crawl import CrawlFailed
+
+    started = time.monotonic()
+    with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
+        main = pool.submit(crawl, succeeding, registry, extra_settings=extra_settings)
+        other = pool.submit(crawl, failing, registry, extra_settings=extra_settings)
+        result = main.result()
+        failure = None
+        try:
+            other.result()
+        except CrawlFailed as exc:
+            failure = exc
+    return PairRun(result, failure, time.monotonic() - started, peak.peak_single)
+
+
 def check_lake(root: Path) -> dict[str, int]:
     """Assert every lake table is whole (no temp files; pandas, pyarrow, DuckDB agree)."""
     import duckdb

@@ -28,6 +28,7 @@ from tests.fault_server import (
     outlet,
     published,
     rss,
+    stored_by_slug,
     stream,
     write_lake,
     write_registry,
@@ -64,7 +65,7 @@ def nested(depth: int) -> bytes:
 @pytest.fixture(scope="module")
 def content(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve every content fault, crawl it once, merge into a seeded lake."""
-    from transforms.lake import read_articles, read_quarantine
+    from transforms.lake import read_quarantine
 
     with fault_lake(tmp_path_factory, "faults-content", 1) as (tmp, root, (site,), before):
         items = []
@@ -103,9 +104,7 @@ def content(tmp_path_factory: pytest.TempPathFactory) -> Any:
             result = crawl("content-outlet", registry)
         seconds = time.monotonic() - started
         write_lake([result.items_path], run_id="faults-content")
-        df = read_articles(root)
-        stored = {row["url"].split("/news/")[-1].strip("/"): row
-                  for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
+        stored = stored_by_slug(root)
         quarantined = {str(row["url"]).split("/news/")[-1].strip("/"): row
                        for row in read_quarantine(root).to_dict("records")}
         yield ContentRun(site, result, result.stats, stored, quarantined, before,

@@ -6,8 +6,6 @@ memory stays bounded.
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,10 +15,9 @@ import pytest
 from scrapers.crawl import CrawlFailed, CrawlResult
 from tests.fault_server import (
     FaultServer,
-    PeakRSS,
     article_html,
     check_lake,
-    crawl,
+    crawl_pair,
     distinct_text,
     failures,
     fault_lake,
@@ -32,6 +29,7 @@ from tests.fault_server import (
     published,
     rss,
     sitemap_index,
+    stored_by_slug,
     stream,
     write_lake,
     write_registry,
@@ -103,8 +101,6 @@ class FeedRun:
 @pytest.fixture(scope="module")
 def feeds(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve every hostile document next to one good feed; crawl; merge into a seeded lake."""
-    from transforms.lake import read_articles
-
     with fault_lake(tmp_path_factory, "faults-feeds", 1) as (tmp, root, (site,), before):
         good = []
         for name in ("good-1", "good-2", "cut-1"):
@@ -138,23 +134,11 @@ def feeds(tmp_path_factory: pytest.TempPathFactory) -> Any:
                    sitemaps=[site.url(p) for p in sitemap_paths]),
             outlet("unsafe-outlet", site, feeds=[site.url("/xxe.xml")]),
         ])
-        started = time.monotonic()
-        with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
-            main = pool.submit(crawl, "feed-outlet", registry)
-            unsafe = pool.submit(crawl, "unsafe-outlet", registry)
-            result = main.result()
-            unsafe_only = None
-            try:
-                unsafe.result()
-            except CrawlFailed as exc:
-                unsafe_only = exc
-        seconds = time.monotonic() - started
+        run = crawl_pair("feed-outlet", "unsafe-outlet", registry)
+        result = run.result
         write_lake([result.items_path], run_id="faults-feeds")
-        df = read_articles(root)
-        stored = {row["url"].split("/news/")[-1].strip("/"): row
-                  for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
-        yield FeedRun(site, result, result.stats, result.lists, unsafe_only, before,
-                      lake_rows(root), stored, tmp, root, peak.peak_single, seconds)
+        yield FeedRun(site, result, result.stats, result.lists, run.failure, before,
+                      lake_rows(root), stored_by_slug(root), tmp, root, run.peak_rss, run.seconds)
 
 
 def test_the_good_feed_still_lands(feeds: FeedRun) -> None:

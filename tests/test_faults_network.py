@@ -9,8 +9,6 @@ time and fails on DNS (resolved by the loopback-only test resolver: no query lea
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +18,10 @@ import pytest
 from scrapers.crawl import CrawlFailed, CrawlResult
 from tests.fault_server import (
     FaultServer,
-    PeakRSS,
     Reply,
     article_html,
     check_lake,
-    crawl,
+    crawl_pair,
     distinct_text,
     failures,
     fault_lake,
@@ -39,6 +36,7 @@ from tests.fault_server import (
     rss,
     stall,
     status,
+    stored_by_slug,
     write_lake,
     write_registry,
 )
@@ -82,7 +80,6 @@ class NetworkRun:
 @pytest.fixture(scope="module")
 def net(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve every network fault, crawl it (and a DNS-failing outlet), merge into a lake."""
-    from transforms.lake import read_articles
 
     with fault_lake(tmp_path_factory, "faults-net", 2) as (tmp, root, (site, other), before):
         items = []
@@ -122,24 +119,12 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Any:
                    allowed_domains=["news.nowhere.invalid"]),
         ])
         settings = {"DOWNLOAD_TIMEOUT": str(TIMEOUT)}
-        started = time.monotonic()
-        with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:
-            flaky = pool.submit(crawl, "flaky-outlet", registry, extra_settings=settings)
-            nowhere = pool.submit(crawl, "nowhere-outlet", registry, extra_settings=settings)
-            result = flaky.result()
-            dns_error = None
-            try:
-                nowhere.result()
-            except CrawlFailed as exc:
-                dns_error = exc
-        seconds = time.monotonic() - started
+        run = crawl_pair("flaky-outlet", "nowhere-outlet", registry, extra_settings=settings)
+        result = run.result
         write_lake([result.items_path], run_id="faults-net")
-        df = read_articles(root)
-        stored = {row["url"].split("/news/")[-1].strip("/"): row
-                  for row in df.to_dict("records") if "127.0.0.1" in row["url"]}
-        yield NetworkRun(site, other, result, result.stats, result.lists, dns_error,
+        yield NetworkRun(site, other, result, result.stats, result.lists, run.failure,
                          load_stats("nowhere-outlet")["stats"], before, lake_rows(root),
-                         stored, root, seconds, peak.peak_single)
+                         stored_by_slug(root), root, run.seconds, run.peak_rss)
 
 
 def test_5xx_bursts_are_retried_and_then_stored(net: NetworkRun) -> None:
