@@ -136,9 +136,7 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
     _fill_authors(result, meta, tree, sites)
     _apply_selectors(result, tree, overrides, source_tz)
 
-    # trafilatura copies the tree it is given; a copy of our own is needed only to drop embeds.
-    work_tree = copy.deepcopy(tree) if embeds(tree) else tree
-    _fill_body(result, meta, tree, work_tree, url, overrides, standfirst)
+    _fill_body(result, meta, tree, url, overrides, standfirst)
     paywalled, paywall_prov = detect_paywall(meta, tree)
     _set(result, "paywalled", paywalled, paywall_prov)
     hint = page_language(lang_hint(meta, tree))
@@ -285,15 +283,22 @@ def _place_standfirst(paragraphs: list[str], standfirst: lxml_html.HtmlElement |
     return 1
 
 
-def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement,
-               work_tree: lxml_html.HtmlElement, url: str, overrides: dict[str, str],
-               standfirst: lxml_html.HtmlElement | None) -> None:
+def _without_embeds(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+    """``tree``, or a copy without its embedded social posts (trafilatura copies what it gets)."""
+    if not embeds(tree):
+        return tree
+    work_tree = copy.deepcopy(tree)
+    drop_embeds(work_tree)
+    return work_tree
+
+
+def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement, url: str,
+               overrides: dict[str, str], standfirst: lxml_html.HtmlElement | None) -> None:
     if "body" in overrides:
         paragraphs, provenance = select_paragraphs(tree, overrides["body"]), "selector"
     else:
-        drop_embeds(work_tree)
         main = main_blocks(tree)
-        paragraphs, provenance = run_trafilatura(work_tree, url, main), "trafilatura"
+        paragraphs, provenance = run_trafilatura(_without_embeds(tree), url, main), "trafilatura"
         paragraphs = fill_from_container(paragraphs, main)
         paragraphs = fill_live_blog(paragraphs, tree, live_entries(meta.jsonld))
     article_body = jsonld_text(meta.article.get("articleBody")) if meta.article else None

@@ -12,7 +12,7 @@ from lxml import html as lxml_html
 from scrapers.extract.authors import fold
 from scrapers.extract.body import is_chrome
 from scrapers.extract.metadata import PageMeta, jsonld_names, jsonld_text
-from scrapers.extract.nodes import attribute_owners, inside, nodes_after
+from scrapers.extract.nodes import OUTSIDE_TEXT, attribute_owners, inside, nodes_after
 from scrapers.extract.title import site_names_from_host, strip_by_separator_match, strip_site_suffix
 
 # Class-marker scans select attribute nodes; see nodes.attribute_owners.
@@ -29,7 +29,6 @@ _BYLINE_ATTRS = etree.XPath(
     " | //@class[contains(.,'byline') or contains(.,'author-name') or contains(.,'author_name')"
     " or contains(.,'authorName') or contains(.,'article-author') or contains(.,'story-author')]"
 )
-_OUTSIDE_TEXT = frozenset({"aside", "footer", "nav"})
 _BYLINE_WORDS = ("author", "byline", "writer", "reporter")
 _NOT_BYLINE_WORDS = ("bio", "box", "avatar", "image", "img", "photo", "pic", "desc", "about",
                      "more", "list", "social", "follow", "card", "profile", "info", "wrap")
@@ -103,7 +102,7 @@ def pick_byline_sources(meta: PageMeta, tree: lxml_html.HtmlElement
     sources.append((metas, "meta"))
     sources.append((meta.microdata.get("author", []) + meta.microdata.get("creator", []),
                     "microdata"))
-    marked = [el for el in attribute_owners(_BYLINE_ATTRS(tree)) if not inside(el, _OUTSIDE_TEXT)]
+    marked = [el for el in attribute_owners(_BYLINE_ATTRS(tree)) if not inside(el, OUTSIDE_TEXT)]
     bylines = [text_of(el) for el in marked[:4]]
     sources.append(([b for b in bylines if 2 < len(b) < 120], "text"))
     sources.append((headline_bylines(tree), "text"))
@@ -134,7 +133,7 @@ def headline_bylines(tree: lxml_html.HtmlElement, limit: int = 60) -> list[str]:
     for el in h1.xpath(f"following::*[position() <= {limit}]"):
         if el.tag == "h1" or (el.tag == "p" and len(text_of(el)) > 200):
             break  # another headline, or the article text has begun
-        if inside(el, _OUTSIDE_TEXT):
+        if inside(el, OUTSIDE_TEXT):
             continue
         if _byline_ish(el) and not any(a in found for a in el.iterancestors()):
             found.append(el)
@@ -196,7 +195,7 @@ def pick_lead(meta: PageMeta, tree: lxml_html.HtmlElement
     return (" ".join(value.split()), "meta", None) if value else (None, None, None)
 
 
-_NOT_STANDFIRST = frozenset({"a", "nav", "aside", "footer", "form"})
+_NOT_STANDFIRST = OUTSIDE_TEXT | {"a", "form"}
 
 
 def _same_as_description(text: str, descriptions: tuple[str | None, ...]) -> bool:

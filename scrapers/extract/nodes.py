@@ -7,6 +7,9 @@ from itertools import islice
 
 from lxml import html as lxml_html
 
+# Page chrome a byline, date or standfirst inside of which is not the article's own.
+OUTSIDE_TEXT = frozenset({"aside", "footer", "nav"})
+
 
 def attribute_owners(attributes: Iterable) -> list[lxml_html.HtmlElement]:
     """The elements owning XPath attribute results, once each, in document order.

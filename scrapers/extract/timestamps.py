@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 
 from scrapers.extract.dates import ParsedDate, date_from_url, is_plausible, parse_date
 from scrapers.extract.metadata import PageMeta, jsonld_text
-from scrapers.extract.nodes import attribute_owners, inside
+from scrapers.extract.nodes import OUTSIDE_TEXT, attribute_owners, inside
 
 PUBLISHED_META = (
     ("opengraph", ("article:published_time", "og:published_time", "article:published")),
@@ -38,7 +38,6 @@ class Candidate:
 
 
 _DATE_ATTRIBUTES = etree.XPath("//time/@datetime | //@data-datetime | //@data-timestamp")
-_OUTSIDE_TEXT = frozenset({"nav", "footer", "aside"})
 
 
 def time_elements(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
@@ -49,7 +48,7 @@ def time_elements(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
     """
     values: list[tuple[str, bool]] = []
     for el in attribute_owners(_DATE_ATTRIBUTES(tree))[:12]:
-        if inside(el, _OUTSIDE_TEXT):
+        if inside(el, OUTSIDE_TEXT):
             continue
         context = " ".join(filter(None, (el.get("class"), el.get("itemprop"), el.get("id"),
                                           el.getparent().get("class") if el.getparent() is not None
@@ -62,7 +61,7 @@ def time_elements(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
 
 _DATE_HINT = re.compile(r"date|time|publish|posted|byline|meta", re.I)
 _DATE_BAR = re.compile(r"today|date-?bar|top-?bar|current-?date|clock|weather", re.I)
-_CHROME_ANCESTORS = "ancestor::nav|ancestor::footer|ancestor::aside|ancestor::form"
+_NOT_PRINTED_DATE = OUTSIDE_TEXT | {"form"}
 
 
 def printed_dates(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
@@ -83,7 +82,7 @@ def printed_dates(tree: lxml_html.HtmlElement) -> list[tuple[str, bool]]:
         if not names or not _DATE_HINT.search(names) or _DATE_BAR.search(names):
             continue
         text = " ".join(el.text_content().split())
-        if not text or len(text) > 120 or el.xpath(_CHROME_ANCESTORS):
+        if not text or len(text) > 120 or inside(el, _NOT_PRINTED_DATE):
             continue
         values.append((text, bool(_MODIFIED_WORDS.search(text + " " + names))))
         if len(values) >= 12:
