@@ -18,7 +18,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-all lint docs docs-check bench bench-extraction \
+.PHONY: setup demo test test-slow test-distributed test-all lint docs docs-check bench bench-extraction \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -48,6 +48,11 @@ test: setup
 
 test-slow: setup
 	$(PY) -m pytest -q -m slow
+
+# Two Celery workers that share no disk, PostgreSQL, Redis and an S3-compatible lake, all on
+# 127.0.0.1 and started and stopped by the test itself (tests/distributed_cluster.py).
+test-distributed: setup
+	$(PY) -m pytest -q -m distributed
 
 test-all: setup
 	$(PY) -m pytest -q -m "not live"
