@@ -225,3 +225,29 @@ def test_report_task_prints_link_and_table(tmp_path: Path, monkeypatch, capsys) 
     assert re.search(r"source\s+status\s+found\s+fetched", out)
     assert re.search(r"himalaya-post\s+ok\s+9\s+2\s+2\s+2\s+2", out)
     assert report_file(root).is_file()
+
+
+def test_one_source_run_keeps_the_other_sources_in_the_days_report(tmp_path: Path) -> None:
+    """A manual run of one source replaces that source's row only; the page shows every source."""
+    from transforms.report import build_report
+
+    root = tmp_path / "lake"
+    summary = {"sources": {}, "crawl_counts": {s: {"candidates": 7, "fetched": 5}
+                                                for s in SOURCES}, "crawl_failed": {}}
+    build_report(SOURCES, DAY, "scheduled__full", summary, {}, root)
+    only = {"sources": {}, "crawl_counts": {"himalaya-post": {"candidates": 9, "fetched": 8}},
+            "crawl_failed": {}}
+    _, rows, text = build_report(["himalaya-post"], DAY, "manual__one", only, {}, root)
+
+    assert list(rows["source"]) == ["himalaya-post"]  # the run's own rows
+    table = read_run_reports(root).set_index("source")
+    assert table["run_id"].to_dict() == {"himalaya-post": "manual__one",
+                                         "indus-chronicle": "scheduled__full"}
+    assert table.loc["himalaya-post", "found"] == 9 and table.loc["indus-chronicle", "found"] == 7
+    page = report_file(root).read_text(encoding="utf-8")
+    for source, run_id, found in (("himalaya-post", "manual__one", "9"),
+                                  ("indus-chronicle", "scheduled__full", "7")):
+        row = re.search(rf"<tr><td>{source}</td>(.*?)</tr>", page).group(1)
+        cells = re.findall(r"<td>(.*?)</td>", row)
+        assert cells[1] == found and cells[-1] == f"<code>{run_id}</code>", (source, cells)
+        assert re.search(rf"^{source}\s+ok\s+{found}\s", text, re.M), text

@@ -22,6 +22,7 @@ from transforms.lake import (
     lake_location,
     merge_run_reports,
     read_articles,
+    read_run_reports,
 )
 from transforms.quality import GateResult, partition_rows, source_counts
 from transforms.schema import ARTICLE_COLUMNS, RUN_REPORT_COLUMNS
@@ -181,7 +182,7 @@ def format_share(value: Any) -> str:
 def render_runs_table(frame: pd.DataFrame, rows_today: dict[str, int]) -> str:
     """The per-source counts as an HTML table."""
     head = ["source", "status", "found", "fetched", "staged", "written", "rows for the day",
-            "duplicates", "quarantined", "robots-refused", "errors", "complete rows"]
+            "duplicates", "quarantined", "robots-refused", "errors", "complete rows", "run"]
     out = ["<table class='runs'><thead><tr>"]
     out += [f"<th>{html.escape(h)}</th>" for h in head]
     out.append("</tr></thead><tbody>")
@@ -193,6 +194,7 @@ def render_runs_table(frame: pd.DataFrame, rows_today: dict[str, int]) -> str:
         cells += [str(int(getattr(row, n))) for n in
                   ("duplicates", "quarantined", "robots_refused", "errors")]
         cells.append(format_share(row.complete_share))
+        cells.append(f"<code>{html.escape(row.run_id)}</code>")
         out.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -306,15 +308,37 @@ def format_table(frame: pd.DataFrame, rows_today: dict[str, int]) -> str:
                      for r in lines)
 
 
+def day_frame(day: date, run_frame: pd.DataFrame,
+              root: str | Path | LakeLocation | None = None) -> pd.DataFrame:
+    """Every source's latest run_reports row for ``day``: this run's rows, then earlier runs'.
+
+    A manual run of one source replaces only that source's row, so the day's report still shows
+    the sources the run did not crawl, as their own last run left them.
+    """
+    stored = read_run_reports(root, dates=[day])
+    others = stored[~stored["source"].isin(run_frame["source"])]
+    if others.empty:
+        return run_frame
+    columns = [c.name for c in RUN_REPORT_COLUMNS]
+    merged = pd.concat([run_frame[columns], others[columns]], ignore_index=True)
+    return merged.sort_values("source", kind="stable").reset_index(drop=True)
+
+
 def build_report(sources: list[str], day: date, run_id: str, summary: dict[str, Any],
                  gates: dict[str, GateResult], root: str | Path | LakeLocation | None = None
                  ) -> tuple[str, pd.DataFrame, str]:
-    """Merge the run's run_reports rows and write the HTML; return (URI, rows, text table)."""
+    """Merge the run's run_reports rows and write the day's HTML; return (URI, rows, text table).
+
+    The page and the text table cover every source with a row for the day (see ``day_frame``);
+    the returned rows are this run's only.
+    """
     frame = report_frame(sources, day, run_id, summary, gates)
     merge_run_reports(frame, root)
-    articles = read_articles(root, dates=[day], sources=sources)
+    shown = day_frame(day, frame, root)
+    everyone = list(shown["source"])
+    articles = read_articles(root, dates=[day], sources=everyone)
     rows_today = articles["source"].value_counts().to_dict()
-    counts = daily_counts(sources, day, CHART_DAYS, root)
-    page = render_html(frame, day, run_id, summary, gates, field_completeness(articles, sources),
-                       counts, rows_today)
-    return write_report(page, day, root), frame, format_table(frame, rows_today)
+    counts = daily_counts(everyone, day, CHART_DAYS, root)
+    page = render_html(shown, day, run_id, summary, gates,
+                       field_completeness(articles, everyone), counts, rows_today)
+    return write_report(page, day, root), frame, format_table(shown, rows_today)
