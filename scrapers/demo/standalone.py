@@ -15,7 +15,6 @@ import os
 import queue
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,10 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from scrapers.demo.loopback import HOST, free_port, port_is_free
+from scrapers.demo.secret_files import read_private, write_private
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_REGISTRY = PROJECT_ROOT / "data" / "demo_sites" / "sources.yaml"
 LAKE_WRITER_POOL = "newsflow_lake_writer"
-HOST = "127.0.0.1"
 ADMIN_USER = "admin"
 PASSWORD_ENV = "NEWSFLOW_ADMIN_PASSWORD"
 PASSWORD_FILE = "admin-password"
@@ -44,35 +45,6 @@ COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 def airflow_bin() -> str:
     """The ``airflow`` console script next to this interpreter."""
     return str(Path(sys.executable).with_name("airflow"))
-
-
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def port_is_free(port: int) -> bool:
-    """True if nothing listens on 127.0.0.1:port."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically, readable by the owner only (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
@@ -89,12 +61,8 @@ def resolve_admin_password(airflow_home: Path) -> AdminPassword:
     if env_value := os.environ.get(PASSWORD_ENV):
         return AdminPassword(env_value, "env", False)
     path = airflow_home / PASSWORD_FILE
-    if path.exists():
-        password = path.read_text(encoding="utf-8").strip()
-        if password:
-            if path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
-            return AdminPassword(password, str(path), False)
+    if (password := read_private(path)) is not None:
+        return AdminPassword(password, str(path), False)
     password = secrets.token_urlsafe(18)
     write_private(path, password + "\n")
     return AdminPassword(password, str(path), True)
