@@ -8,32 +8,33 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
-from scrapers.sources import SOURCE_ID_PATTERN
+from scrapers.staging import (
+    StagePaths,
+    attempt_scratch,
+    clear_staged,
+    drop_scratch,
+    publish_staged,
+    stage_keys,
+    staging_location,
+)
+from scrapers.staging import stage_paths as stage_paths  # the crawl's files, for callers
+from scrapers.staging import staging_root as staging_root
+from transforms.storage import LakeLocation
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class CrawlFailed(RuntimeError):
     """A crawl ran but its stats show it did not do its job; the message says why."""
-
-
-@dataclass
-class StagePaths:
-    items: Path
-    stats: Path
-    log: Path
 
 
 @dataclass
@@ -52,23 +53,6 @@ class CrawlResult:
         data.pop("lists")
         data["counts"] = summarize_stats(self.stats)
         return data
-
-
-def staging_root() -> Path:
-    """Crawl staging: ``NEWSFLOW_STAGING`` or ``data/staging`` (outside the lake)."""
-    return Path(os.environ.get("NEWSFLOW_STAGING", PROJECT_ROOT / "data" / "staging"))
-
-
-def stage_paths(day: date, source_id: str, root: Path | None = None) -> StagePaths:
-    """Staged items, stats and log of one source's crawl for one day."""
-    if not re.fullmatch(SOURCE_ID_PATTERN, source_id):
-        raise ValueError(f"unsafe source id {source_id!r}: it must match {SOURCE_ID_PATTERN}")
-    base = (root or staging_root()) / f"date={day.isoformat()}"
-    return StagePaths(
-        items=base / f"{source_id}.jsonl",
-        stats=base / f"{source_id}.stats.json",
-        log=base / f"{source_id}.log",
-    )
 
 
 def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
@@ -120,22 +104,41 @@ def judge_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any]) ->
         )
 
 
+def source_group(registry: Path, source_id: str) -> str:
+    """The domain group of one source (``scrapers.sources.domain_groups``)."""
+    from scrapers.sources import domain_groups, load_registry
+
+    groups = domain_groups(load_registry(registry))
+    if source_id not in groups:
+        raise KeyError(f"unknown source {source_id!r} in {registry}")
+    return groups[source_id]
+
+
 @contextmanager
-def domain_locks(registry: Path, source_id: str, root: Path, timeout: float) -> Iterator[None]:
-    """Hold a lock per allowed domain, so sources sharing a domain crawl one after another.
+def domain_lease(group: str, source_id: str, wait: float) -> Iterator[None]:
+    """Hold the lease ``domain-<group>`` on the lake's store while a crawl of the group runs.
 
-    Their per-domain delay and concurrency then hold across processes on one machine; across
-    machines an Airflow pool per domain group does the same (docs/scale-out.md).
+    Sources sharing a registrable domain then take turns on any number of machines, so their
+    per-domain delay and concurrency hold for the site.  Waits at most ``wait`` seconds and
+    says in the log whom it waits for.
     """
-    from scrapers.sources import load_registry
+    from transforms.lease import LeaseHeld
 
-    domains = sorted(set(load_registry(registry).get(source_id).allowed_domains))
-    lock_dir = root / "_locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with ExitStack() as stack:
-        for domain in domains:  # sorted: two crawls never wait on each other in a cycle
-            stack.enter_context(FileLock(str(lock_dir / f"domain={domain}.lock"), timeout=timeout))
+    lake = LakeLocation.parse(None)
+    name = f"domain-{group}"
+    owner = f"crawl of {source_id}"
+    lease = lake.lock(name, 0, owner=owner)
+    try:
+        lease.acquire()
+    except LeaseHeld as held:
+        print(f"{source_id}: waiting up to {wait:g} s for domain group {group!r}: {held}",
+              flush=True)
+        lease = lake.lock(name, wait, owner=owner)
+        lease.acquire()
+    try:
         yield
+    finally:
+        lease.release()
 
 
 def run_crawl(
@@ -145,22 +148,58 @@ def run_crawl(
     *,
     registry: Path,
     day: date | None = None,
-    staging: Path | None = None,
+    staging: str | Path | None = None,
+    run: str | None = None,
+    group: str | None = None,
     extra_settings: dict[str, str] | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 3600,
 ) -> CrawlResult:
-    """Crawl one source for [start, end) in a subprocess; return its result or raise CrawlFailed."""
-    paths = stage_paths(day or start.date(), source_id, staging)
-    paths.items.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (paths.items, paths.stats):
-        stale.unlink(missing_ok=True)
+    """Crawl one source for [start, end) in a subprocess; return its result or raise CrawlFailed.
+
+    Scrapy writes to local per-attempt scratch files; once it has exited, the items, stats and
+    log are published to the staging location (stats last), replacing this attempt's earlier
+    objects only: the keys are those of this ``run`` (a ``run_token``), day and source.
+    """
+    day = day or start.date()
+    location = staging_location(staging)
+    keys = stage_keys(location, day, source_id, run)
+    group = group or source_group(registry, source_id)
+    local = attempt_scratch(location, source_id)
+    try:
+        clear_staged(location, keys)
+        proc = _run_scrapy(source_id, start, end, registry, day, local, extra_settings, env,
+                           group, timeout)
+        payload = (json.loads(local.stats.read_text(encoding="utf-8"))
+                   if local.stats.exists() else None)
+        staged = (sum(1 for _ in local.items.open(encoding="utf-8"))
+                  if local.items.exists() else 0)
+        tail = (proc.stderr or "")[-2000:] + _tail(local.log)
+        publish_staged(location, local, keys)
+    finally:
+        drop_scratch(local)
+    if payload is None:
+        raise CrawlFailed(f"{source_id}: scrapy exited {proc.returncode} without writing stats.\n"
+                          f"{tail}")
+    stats, lists = payload["stats"], payload.get("lists", {})
+    if proc.returncode != 0:
+        raise CrawlFailed(f"{source_id}: scrapy exited {proc.returncode}.\n{tail[-3000:]}")
+    judge_crawl(source_id, stats, lists)
+    return CrawlResult(source_id, staged_uri(location, keys.items),
+                       staged_uri(location, keys.stats), staged, stats, lists)
+
+
+def _run_scrapy(source_id: str, start: datetime, end: datetime, registry: Path, day: date,
+                local: StagePaths, extra_settings: dict[str, str] | None,
+                env: dict[str, str] | None, group: str,
+                timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``scrapy crawl news`` into the attempt's local files, holding the domain group."""
     settings = {
-        "NEWSFLOW_STAGING_FILE": str(paths.items),
-        "NEWSFLOW_STATS_FILE": str(paths.stats),
-        "LOG_FILE": str(paths.log),
+        "NEWSFLOW_STAGING_FILE": str(local.items),
+        "NEWSFLOW_STATS_FILE": str(local.stats),
+        "LOG_FILE": str(local.log),
         "LOG_FILE_APPEND": "False",
-        "NEWSFLOW_RUN_DAY": (day or start.date()).isoformat(),
+        "NEWSFLOW_RUN_DAY": day.isoformat(),
         **(extra_settings or {}),
     }
     cmd = [
@@ -173,23 +212,18 @@ def run_crawl(
     for key, value in settings.items():
         cmd += ["-s", f"{key}={value}"]
     proc_env = {**os.environ, **(env or {}), "SCRAPY_SETTINGS_MODULE": "scrapers.settings"}
-    with domain_locks(registry, source_id, paths.items.parent.parent, timeout):
-        proc = subprocess.run(
+    with domain_lease(group, source_id, timeout):
+        return subprocess.run(
             cmd, cwd=PROJECT_ROOT, env=proc_env, capture_output=True, text=True,
             timeout=timeout, check=False,
         )
-    if not paths.stats.exists():
-        tail = (proc.stderr or "")[-2000:] + _tail(paths.log)
-        raise CrawlFailed(
-            f"{source_id}: scrapy exited {proc.returncode} without writing stats.\n{tail}"
-        )
-    payload = json.loads(paths.stats.read_text(encoding="utf-8"))
-    stats, lists = payload["stats"], payload.get("lists", {})
-    if proc.returncode != 0:
-        raise CrawlFailed(f"{source_id}: scrapy exited {proc.returncode}.\n{_tail(paths.log)}")
-    judge_crawl(source_id, stats, lists)
-    staged = sum(1 for _ in paths.items.open(encoding="utf-8")) if paths.items.exists() else 0
-    return CrawlResult(source_id, str(paths.items), str(paths.stats), staged, stats, lists)
+
+
+def staged_uri(location: LakeLocation, key: str) -> str:
+    """A staged object as a local path (local staging) or a full URI (object store)."""
+    if location.local:
+        return str(location.local_path(key))
+    return f"{location.uri}/{location.relative(key)}"
 
 
 def _tail(path: Path, size: int = 3000) -> str:

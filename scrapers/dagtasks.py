@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapers.crawl import CrawlFailed, judge_crawl, run_crawl, stage_paths, summarize_stats
+from scrapers.crawl import CrawlFailed, judge_crawl, run_crawl, summarize_stats
 from scrapers.sources import Quality, load_registry
+from scrapers.staging import (
+    StageKeys,
+    clean_staging,
+    fetch_items,
+    read_stats,
+    stage_keys,
+    staging_location,
+)
+from transforms.storage import LakeLocation
 
 if TYPE_CHECKING:
     from transforms.quality import GateResult
@@ -22,27 +32,42 @@ def crawl_source(job: dict[str, Any]) -> dict[str, Any]:
         datetime.fromisoformat(job["end"]),
         registry=Path(job["registry"]),
         day=date.fromisoformat(job["day"]),
+        run=job.get("run"),
+        group=job.get("group"),
     )
     summary = result.summary()
     print(json.dumps(summary, indent=1))
     return summary
 
 
-def crawl_outcome(job: dict[str, Any]) -> tuple[Path | None, str | None, dict[str, int]]:
-    """Staged items of a job if its crawl succeeded, else the reason it did not."""
-    paths = stage_paths(date.fromisoformat(job["day"]), job["source"])
-    if not paths.stats.exists():
+def job_keys(job: dict[str, Any], location: LakeLocation) -> StageKeys:
+    """The staged objects of one crawl job (its run, day and source)."""
+    return stage_keys(location, date.fromisoformat(job["day"]), job["source"], job.get("run"))
+
+
+def crawl_outcome(job: dict[str, Any], scratch: Path | None = None,
+                  location: LakeLocation | None = None
+                  ) -> tuple[Path | None, str | None, dict[str, int]]:
+    """A local copy of a job's staged items if its crawl succeeded, else the reason it did not.
+
+    Reads the staging location (``NEWSFLOW_STAGING``), so it works on any machine; items on an
+    object store are streamed to ``scratch``.
+    """
+    location = location or staging_location()
+    keys = job_keys(job, location)
+    payload = read_stats(location, keys)
+    if payload is None:
         return None, "crawl did not finish (no stats file)", {}
-    payload = json.loads(paths.stats.read_text(encoding="utf-8"))
     counts = summarize_stats(payload["stats"])
     counts["urls"] = count_urls(payload["stats"])
     try:
         judge_crawl(job["source"], payload["stats"], payload.get("lists", {}))
     except CrawlFailed as exc:
         return None, str(exc), counts
-    if not paths.items.exists():
+    path = fetch_items(location, keys, scratch or location.scratch_dir() / "fetched")
+    if path is None:
         return None, "crawl finished but staged no file", counts
-    return paths.items, None, counts
+    return path, None, counts
 
 
 def count_urls(stats: dict[str, Any]) -> int:
@@ -57,23 +82,33 @@ def count_urls(stats: dict[str, Any]) -> int:
 
 
 def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
-    """Merge every successful crawl's staged items into the lake; failed ones are reported."""
+    """Merge every successful crawl's staged items into the lake; failed ones are reported.
+
+    After the merge, staging of days older than the retention (before the run's own day) goes.
+    """
     from transforms.pipeline import process_staged
 
+    location = staging_location()
     staged: list[Path] = []
     failed: dict[str, str] = {}
     crawl_counts: dict[str, dict[str, int]] = {}
-    for job in jobs:
-        path, reason, counts = crawl_outcome(job)
-        crawl_counts[job["source"]] = counts
-        if path is None:
-            failed[job["source"]] = reason or "unknown"
-        else:
-            staged.append(path)
-    result = process_staged(staged, run_id=run_id)
+    scratch = location.scratch_dir()
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="write-", dir=scratch) as downloads:
+        for job in jobs:
+            path, reason, counts = crawl_outcome(job, Path(downloads), location)
+            crawl_counts[job["source"]] = counts
+            if path is None:
+                failed[job["source"]] = reason or "unknown"
+            else:
+                staged.append(path)
+        result = process_staged(staged, run_id=run_id)
     summary = result.to_dict() if hasattr(result, "to_dict") else dict(result)
     summary["crawl_failed"] = failed
     summary["crawl_counts"] = crawl_counts
+    if jobs:
+        removed = clean_staging(location, run_day(jobs, date.min))
+        summary["staging_removed_days"] = [d.isoformat() for d in removed]
     print(json.dumps(summary, indent=1, default=str))
     return summary
 

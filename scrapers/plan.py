@@ -7,7 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from scrapers.sources import default_registry_path, load_registry
+from scrapers.sources import default_registry_path, domain_groups, load_registry
+from scrapers.staging import run_token
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class CrawlJob:
     start: str  # ISO instant
     end: str
     registry: str
+    run: str | None = None  # scrapers.staging.run_token of the DAG run: names its staging
+    group: str = ""  # domain group (scrapers.sources.domain_groups): one crawl of it at a time
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,10 +52,13 @@ def resolve_registry(param: str | None = None) -> Path:
 
 
 def plan_crawls(
-    start: datetime, end: datetime, registry_path: Path, only: list[str] | None = None
+    start: datetime, end: datetime, registry_path: Path, only: list[str] | None = None,
+    run_id: str | None = None,
 ) -> list[CrawlJob]:
     """Validate the registry (failing fast, naming the entry) and make one job per source."""
     registry = load_registry(registry_path)
+    groups = domain_groups(registry)
+    run = run_token(run_id) if run_id else None
     wanted = list(only or [])
     unknown = sorted(set(wanted) - set(registry.ids))
     if unknown:
@@ -60,5 +66,7 @@ def plan_crawls(
     ids = [s for s in registry.ids if not wanted or s in wanted]
     day = start.date().isoformat()
     return [
-        CrawlJob(sid, day, start.isoformat(), end.isoformat(), str(registry_path)) for sid in ids
+        CrawlJob(sid, day, start.isoformat(), end.isoformat(), str(registry_path), run,
+                 groups[sid])
+        for sid in ids
     ]

@@ -224,6 +224,46 @@ class Registry(_Strict):
         return [s.id for s in self.sources]
 
 
+def domain_groups(registry: Registry) -> dict[str, str]:
+    """Source id -> its domain group, named after the group's first registrable domain.
+
+    Sources whose allowed domains share a registrable domain (``news.x.com`` and ``x.com``),
+    directly or through other sources, are in one group: at most one of them crawls at a time.
+    Raise ValueError, naming the source, for an allowed domain that is a public suffix.
+    """
+    from transforms.urls import registered_site
+
+    parent: dict[str, str] = {}
+
+    def root(site: str) -> str:
+        while parent[site] != site:
+            parent[site] = parent[parent[site]]
+            site = parent[site]
+        return site
+
+    sites_of: dict[str, list[str]] = {}
+    for source in registry.sources:
+        sites = sorted({_registrable(domain, source.id, registered_site)
+                        for domain in source.allowed_domains})
+        sites_of[source.id] = sites
+        for site in sites:
+            parent.setdefault(site, site)
+        for site in sites[1:]:
+            first, other = root(sites[0]), root(site)
+            parent[max(first, other)] = min(first, other)  # the root stays the smallest name
+    return {sid: root(sites[0]) for sid, sites in sites_of.items()}
+
+
+def _registrable(domain: str, source_id: str, registered_site: Any) -> str:
+    """The registrable domain of an allowed domain; a public suffix (``com.pk``) is refused."""
+    site = registered_site(domain)
+    probe = f"x.{domain}"
+    if "." in domain and site == domain and registered_site(probe) == probe:
+        raise ValueError(f"source {source_id!r}: allowed domain {domain!r} is a public suffix, "
+                         "not a site")
+    return site
+
+
 def _expand_env(value: Any, where: str) -> Any:
     if isinstance(value, str):
 
@@ -272,12 +312,17 @@ def parse_registry(data: Any, origin: str = "<registry>") -> Registry:
         sources.append(source)
     top = {k: v for k, v in data.items() if k != "sources"}
     try:
-        return Registry.model_validate({**top, "sources": sources})
+        registry = Registry.model_validate({**top, "sources": sources})
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         raise RegistryError(f"{origin}: {problems}") from None
+    try:
+        domain_groups(registry)  # the groups plan gives its jobs: refuse what cannot be grouped
+    except ValueError as exc:
+        raise RegistryError(f"{origin}: {exc}") from None
+    return registry
 
 
 def load_registry(path: str | os.PathLike[str]) -> Registry:
