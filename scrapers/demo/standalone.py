@@ -1,9 +1,14 @@
 """`make airflow`: the demo sites plus a local Airflow (UI, scheduler, dag-processor, triggerer).
 
-Everything binds to 127.0.0.1 and runs as ONE process group, so Ctrl-C / SIGTERM stops it all.
-Airflow uses the project's SQLite database under ``$AIRFLOW_HOME`` with the LocalExecutor and the
-simple auth manager; the ``admin`` password comes from ``NEWSFLOW_ADMIN_PASSWORD`` or from
-``$AIRFLOW_HOME/admin-password`` (created with a random secret, mode 0600, on first run).
+Everything binds to 127.0.0.1. Airflow's metadata database is a private PostgreSQL cluster in
+``$AIRFLOW_HOME/postgres`` (``scrapers.demo.postgres``; created on the first run, reused after),
+unless ``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN`` names a database of your own. The components run
+as ONE process group with the LocalExecutor and the simple auth manager; Ctrl-C / SIGTERM stops
+them (SIGKILL for any still running ``STOP_GRACE`` s later), then PostgreSQL (fast shutdown).
+
+Secrets, generated on the first run and kept mode 0600 in ``$AIRFLOW_HOME``: ``admin-password``
+(unless ``NEWSFLOW_ADMIN_PASSWORD`` is set), ``jwt-secret`` (the API's 64-byte token signing key,
+given to every component) and ``postgres/password``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scrapers.demo.loopback import HOST, free_port, port_is_free
-from scrapers.demo.secret_files import read_private, write_private
+from scrapers.demo.secret_files import read_private, stored_secret, write_private
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_REGISTRY = PROJECT_ROOT / "data" / "demo_sites" / "sources.yaml"
@@ -36,6 +41,12 @@ ADMIN_USER = "admin"
 PASSWORD_ENV = "NEWSFLOW_ADMIN_PASSWORD"
 PASSWORD_FILE = "admin-password"
 AUTH_PASSWORDS_FILE = "simple_auth_manager_passwords.json"
+JWT_SECRET_FILE = "jwt-secret"
+JWT_SECRET_ENV = "AIRFLOW__API_AUTH__JWT_SECRET"  # [api_auth] jwt_secret in config.yml
+JWT_SECRET_BYTES = 64  # the HS512 minimum PyJWT asks for; Airflow generates 16
+SQL_CONN_ENV = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+POSTGRES_DIR = "postgres"
+DB_READY_FILE = "db-ready"  # in the cluster's folder: the Airflow version it was migrated for
 SIMPLE_AUTH_MANAGER = (
     "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 )
@@ -68,6 +79,12 @@ def resolve_admin_password(airflow_home: Path) -> AdminPassword:
     return AdminPassword(password, str(path), True)
 
 
+def resolve_jwt_secret(airflow_home: Path) -> str:
+    """The API's JWT signing key: ``<home>/jwt-secret``, 64 random bytes generated once (0600)."""
+    secret, _ = stored_secret(airflow_home / JWT_SECRET_FILE, JWT_SECRET_BYTES)
+    return secret
+
+
 def write_auth_passwords(airflow_home: Path, password: str, user: str = ADMIN_USER) -> Path:
     """Write the simple auth manager's JSON passwords file (0600) for ``user``; return its path."""
     path = airflow_home / AUTH_PASSWORDS_FILE
@@ -81,9 +98,15 @@ def airflow_env(
     airflow_home: Path,
     api_port: int,
     passwords_file: Path,
+    database_uri: str | None = None,
+    jwt_secret: str | None = None,
     extra: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Env for every Airflow component: loopback only, SQLite, LocalExecutor, simple auth."""
+    """Env for every Airflow component: loopback only, LocalExecutor, simple auth.
+
+    ``database_uri`` (SQLAlchemy) and ``jwt_secret`` (the API's token signing key, which every
+    component must share) are set when given.
+    """
     env = dict(base)
     pythonpath = [str(PROJECT_ROOT), *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]]
     api_url = f"http://{HOST}:{api_port}"
@@ -101,6 +124,10 @@ def airflow_env(
         "AIRFLOW__API__PORT": str(api_port),
         "AIRFLOW__API__BASE_URL": api_url,
     })
+    if database_uri is not None:
+        env[SQL_CONN_ENV] = database_uri
+    if jwt_secret is not None:
+        env[JWT_SECRET_ENV] = jwt_secret
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
@@ -128,6 +155,21 @@ def init_airflow_home(env: Mapping[str, str], log: Path | None = None) -> None:
             raise RuntimeError(f"{' '.join(cmd[1:])} failed:\n{tail}")
 
 
+def migrate_once(env: Mapping[str, str], marker: Path, log: Path | None = None) -> bool:
+    """``init_airflow_home`` unless ``marker`` names this Airflow version; True if it ran.
+
+    Re-running ``make airflow`` then starts in seconds; an Airflow upgrade migrates again.
+    """
+    from importlib.metadata import version
+
+    wanted = f"apache-airflow {version('apache-airflow')}"
+    if marker.exists() and marker.read_text(encoding="utf-8").strip() == wanted:
+        return False
+    init_airflow_home(env, log=log)
+    marker.write_text(wanted + "\n", encoding="utf-8")
+    return True
+
+
 def component_commands(api_port: int) -> dict[str, list[str]]:
     """The four Airflow 3 components; log servers are skipped (logs are local files)."""
     bin_ = airflow_bin()
@@ -139,7 +181,8 @@ def component_commands(api_port: int) -> dict[str, list[str]]:
     }
 
 
-RESTART_LIMIT = 3  # restarts per Airflow component before make standalone gives up
+RESTART_LIMIT = 3  # restarts per Airflow component before make airflow gives up
+STOP_GRACE = 20.0  # seconds between SIGTERM and SIGKILL when make airflow stops
 
 
 class ProcessGroup:
@@ -161,6 +204,7 @@ class ProcessGroup:
         self._files: list[IO[bytes]] = []
         self._threads: list[threading.Thread] = []
         self._line_hooks: list[Callable[[str, str], None]] = []
+        self.attached: dict[str, tuple[subprocess.Popen[bytes], Callable[[], None]]] = {}
 
     def start(self, name: str, cmd: list[str], env: Mapping[str, str] | None = None
               ) -> subprocess.Popen[bytes]:
@@ -195,18 +239,26 @@ class ProcessGroup:
                 hook(name, line)
             print(f"{name:<13}| {line}", flush=True)
 
+    def attach(self, name: str, proc: subprocess.Popen[bytes], stop: Callable[[], None]) -> None:
+        """Supervise ``proc``, a service with a process group of its own (e.g. PostgreSQL).
+
+        ``dead()`` reports it like a member (it is never restarted); ``stop()`` calls ``stop``
+        after every member has exited, the service attached last first.
+        """
+        self.attached[name] = (proc, stop)
+
     def dead(self) -> dict[str, int]:
-        """Components that have exited, with their exit codes."""
-        return {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+        """Components (and attached services) that have exited, with their exit codes."""
+        procs = {**self.procs, **{n: p for n, (p, _) in self.attached.items()}}
+        return {n: p.returncode for n, p in procs.items() if p.poll() is not None}
 
     def restart_dead(self, commands: Mapping[str, list[str]], restarts: dict[str, list[int]],
                      limit: int) -> dict[str, int]:
         """Restart exited components, as a process supervisor would; return those past ``limit``.
 
         Only components named in ``commands`` are restarted, each at most ``limit`` times;
-        ``restarts`` records the exit codes each was restarted after. Airflow 3.3's scheduler can
-        die on SQLite under concurrent writers (e.g. a StaleDataError while a reprocessing
-        backfill re-queues runs), and production runs it under a supervisor that restarts it.
+        ``restarts`` records the exit codes each was restarted after, as production supervisors
+        (systemd, Kubernetes) restart an Airflow component that exits.
         """
         given_up: dict[str, int] = {}
         for name, code in self.dead().items():
@@ -246,34 +298,46 @@ class ProcessGroup:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.pgid, sig)
 
-    def stop(self, grace: float = 20.0) -> None:
-        """SIGTERM the group, wait up to ``grace`` s, then SIGKILL the group and leftovers."""
+    def stop(self, grace: float = 20.0) -> int:
+        """SIGTERM the group, wait up to ``grace`` s, SIGKILL what is left; then attached services.
+
+        Returns how many processes needed SIGKILL. Idempotent: a second call finds nothing to do.
+        """
         import psutil
 
-        if self.pgid is None:
-            return
-        everything = {p.pid: p for p in self.tree()}
-        self._signal_group(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline:
-            for p in self.tree():  # children forked during shutdown are recorded too
-                everything.setdefault(p.pid, p)
-            if not [p for p in everything.values() if _alive(p)]:
-                break
-            time.sleep(0.2)
-        self._signal_group(signal.SIGKILL)
-        for proc in everything.values():
-            if _alive(proc):
+        killed = 0
+        if self.pgid is not None:
+            everything = {p.pid: p for p in self.tree()}
+            self._signal_group(signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                for p in self.tree():  # children forked during shutdown are recorded too
+                    everything.setdefault(p.pid, p)
+                if not [p for p in everything.values() if _alive(p)]:
+                    break
+                time.sleep(0.2)
+            survivors = [p for p in everything.values() if _alive(p)]
+            if survivors:
+                killed = len(survivors)
+                print(f"SIGKILL for {killed} process(es) still running {grace:.0f}s after "
+                      f"SIGTERM: {sorted(p.pid for p in survivors)}", flush=True)
+            self._signal_group(signal.SIGKILL)
+            for proc in survivors:
                 with contextlib.suppress(psutil.Error):
                     proc.kill()
-        psutil.wait_procs(list(everything.values()), timeout=5)
-        for proc in self.procs.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5)
+            psutil.wait_procs(list(everything.values()), timeout=5)
+            for proc in self.procs.values():
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)
+            self.pgid = None
+        while self.attached:
+            name = next(reversed(self.attached))
+            _, stop_service = self.attached.pop(name)
+            stop_service()
         for fh in self._files:
             fh.close()
         self._files.clear()
-        self.pgid = None
+        return killed
 
     def __enter__(self) -> ProcessGroup:
         return self
@@ -341,8 +405,44 @@ def start_demo_server(group: ProcessGroup, port: int, timeout: float = 60.0) -> 
     raise TimeoutError("the demo sites server did not print NEWSFLOW_DEMO_BASE=...")
 
 
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+class StopSignals:
+    """SIGINT/SIGTERM raise KeyboardInterrupt once while armed; later ones are only reported.
+
+    GNU make forwards SIGTERM to its child, so ``make airflow`` can be told to stop twice; a
+    second signal must not interrupt the shutdown (it once orphaned the whole stack).
+    """
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.received = 0
+
+    def arm(self) -> None:
+        """Install the handlers (even if started with SIGINT ignored, e.g. as a background job)."""
+        self.armed = True
+        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def disarm(self) -> None:
+        """From now on signals are counted and reported, never raised."""
+        self.armed = False
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.received += 1
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        # os.write, not print: print would be a reentrant write if the signal hit a print
+        name = signal.Signals(signum).name
+        os.write(2, f"{name} received again; already stopping, please wait.\n".encode())
+
+
+def start_postgres(cluster: Any, group: ProcessGroup) -> str:
+    """Start the private PostgreSQL cluster and let ``group`` supervise it; return its URI."""
+    first = not (cluster.data / "PG_VERSION").exists()
+    print(("Creating" if first else "Starting") + f" PostgreSQL in {cluster.root} ...", flush=True)
+    uri = cluster.start()
+    group.attach("postgres", cluster.process, cluster.stop)
+    return uri
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not serve the demo sites; use NEWSFLOW_REGISTRY as set")
     args = parser.parse_args(argv)
 
+    from scrapers.demo.postgres import PostgresCluster
+
     airflow_home = Path(os.environ.get("AIRFLOW_HOME", PROJECT_ROOT / "airflow_home")).resolve()
     if not port_is_free(args.port):
         print(f"Port {args.port} on {HOST} is in use; pick another with --port or "
@@ -366,46 +468,52 @@ def main(argv: list[str] | None = None) -> int:
     airflow_home.mkdir(parents=True, exist_ok=True)
     admin = resolve_admin_password(airflow_home)
     passwords_file = write_auth_passwords(airflow_home, admin.password)
-    env = airflow_env(os.environ, airflow_home=airflow_home, api_port=args.port,
-                      passwords_file=passwords_file)
-    fresh = not (airflow_home / "airflow.db").exists()
-    if fresh and "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env:
-        print(f"Initialising Airflow in {airflow_home} ...", flush=True)
-        init_airflow_home(env)
-
-    # handle both even if started with SIGINT ignored (e.g. as a background job of a script)
-    signal.signal(signal.SIGINT, _raise_interrupt)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    group = ProcessGroup(env)
+    own_database = SQL_CONN_ENV not in os.environ
+    cluster = PostgresCluster(airflow_home / POSTGRES_DIR)
+    group = ProcessGroup({})
+    signals = StopSignals()
+    signals.arm()
     api_url = f"http://{HOST}:{args.port}"
+    code = 1
     try:
-        if not args.no_demo:
-            base = start_demo_server(group, args.demo_port or free_port())
-            group.env.update({"NEWSFLOW_DEMO_BASE": base, "NEWSFLOW_REGISTRY": str(DEMO_REGISTRY)})
-        commands = component_commands(args.port)
-        for name, cmd in commands.items():
-            group.start(name, cmd)
-        print("Waiting for Airflow to become healthy ...", flush=True)
-        wait_healthy(api_url, group)
-        _banner(api_url, admin, group.env)
-        restarts: dict[str, list[int]] = {}
-        while not (dead := group.restart_dead(commands, restarts, limit=RESTART_LIMIT)):
-            time.sleep(1.0)
-        print(f"Component(s) exited unexpectedly: {dead} (restarts: {restarts}); "
-              "stopping everything.", flush=True)
-        return 1
+        try:
+            uri = start_postgres(cluster, group) if own_database else None
+            group.env = airflow_env(os.environ, airflow_home=airflow_home, api_port=args.port,
+                                    passwords_file=passwords_file, database_uri=uri,
+                                    jwt_secret=resolve_jwt_secret(airflow_home))
+            if own_database and migrate_once(group.env, cluster.root / DB_READY_FILE,
+                                             log=airflow_home / "migrate.log"):
+                print(f"Initialised Airflow's database ({airflow_home / 'migrate.log'}).",
+                      flush=True)
+            if not args.no_demo:
+                base = start_demo_server(group, args.demo_port or free_port())
+                group.env.update({"NEWSFLOW_DEMO_BASE": base,
+                                  "NEWSFLOW_REGISTRY": str(DEMO_REGISTRY)})
+            commands = component_commands(args.port)
+            for name, cmd in commands.items():
+                group.start(name, cmd)
+            print("Waiting for Airflow to become healthy ...", flush=True)
+            wait_healthy(api_url, group)
+            _banner(api_url, admin, group.env)
+            restarts: dict[str, list[int]] = {}
+            while not (dead := group.restart_dead(commands, restarts, limit=RESTART_LIMIT)):
+                time.sleep(1.0)
+            print(f"Component(s) exited unexpectedly: {dead} (restarts: {restarts}); "
+                  "stopping everything.", flush=True)
+        finally:
+            signals.disarm()  # past this line no signal raises: the shutdown below always runs
     except KeyboardInterrupt:
-        print("\nStopping Airflow and the demo sites ...", flush=True)
-        return 0
-    except (RuntimeError, TimeoutError) as exc:
+        print("\nStopping Airflow, the demo sites and PostgreSQL ...", flush=True)
+        code = 0
+    except (RuntimeError, TimeoutError) as exc:  # PostgresError is a RuntimeError
         print(f"error: {exc}", file=sys.stderr)
-        return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stopping = time.monotonic()
-        group.stop()
-        print(f"Stopped in {time.monotonic() - stopping:.0f}s.", flush=True)
+        killed = group.stop(grace=STOP_GRACE)
+        cluster.stop()
+        print(f"Stopped in {time.monotonic() - stopping:.0f}s"
+              + (f" ({killed} process(es) SIGKILLed)." if killed else "."), flush=True)
+    return code
 
 
 def _banner(api_url: str, admin: AdminPassword, env: Mapping[str, str]) -> None:
