@@ -1,11 +1,18 @@
 """news_daily: crawl every registry source for one UTC day and merge it into the Parquet lake.
 
-plan -> crawl (mapped per source, each a `scrapy crawl` subprocess) -> write (pool of 1)
+plan -> crawl (mapped per source, each a `scrapy crawl` subprocess, queue `crawl`) -> write
+(pool of 1, queue `lake`)
 -> gate (mapped per source: data-quality checks on what was written; a failing source fails
 only its own gate, its rows stay in the lake) -> report (HTML + run_reports table, always runs)
 and publish (only when every crawl and every gate succeeded: an event on the `news_articles`
 Asset whose extra carries the day's row counts per source; otherwise the run ends failed).
 Heavy imports (scrapy, pandas, pyarrow) happen inside the tasks, never at parse time.
+
+Settings (environment, read at parse time; docs/scale-out.md): NEWSFLOW_CRAWL_QUEUE (crawl),
+NEWSFLOW_LAKE_QUEUE (lake: plan, write, gate, report, publish), NEWSFLOW_CRAWL_POOL
+(default_pool; `newsflow_crawl` once `python -m scrapers.pools` made it), NEWSFLOW_MAX_ACTIVE_TASKS
+(64 task instances of the DAG at once), NEWSFLOW_CRAWLS_PER_RUN (4 crawls of one run at once).
+The LocalExecutor ignores queues.
 """
 
 from __future__ import annotations
@@ -17,6 +24,21 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
 LAKE_WRITER_POOL = "newsflow_lake_writer"
+CRAWL_POOL = os.environ.get("NEWSFLOW_CRAWL_POOL", "default_pool")
+CRAWL_QUEUE = os.environ.get("NEWSFLOW_CRAWL_QUEUE", "crawl")
+LAKE_QUEUE = os.environ.get("NEWSFLOW_LAKE_QUEUE", "lake")
+
+
+def env_int(name: str, default: int) -> int:
+    """A positive whole number from the environment; a clear error names a bad value."""
+    raw = os.environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name}={raw!r} must be a whole number of at least 1")
+    return int(raw)
+
+
+MAX_ACTIVE_TASKS = env_int("NEWSFLOW_MAX_ACTIVE_TASKS", 64)
+CRAWLS_PER_RUN = env_int("NEWSFLOW_CRAWLS_PER_RUN", 4)
 # Name-based: the lake path differs per deployment (NEWSFLOW_LAKE), so it goes in each event's
 # extra ("table") rather than in the Asset's identity. Consumers use Asset("news_articles").
 NEWS_ARTICLES = Asset("news_articles")
@@ -29,6 +51,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=3,
+    max_active_tasks=MAX_ACTIVE_TASKS,
     default_args={"retries": RETRIES, "retry_delay": timedelta(minutes=5)},
     params={
         "sources": Param([], type="array", items={"type": "string"},
@@ -40,7 +63,7 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
 
-    @task
+    @task(queue=LAKE_QUEUE)
     def plan() -> list[dict]:
         """Resolve the UTC day and validate the registry before any crawl starts."""
         from scrapers.plan import plan_crawls, resolve_registry, resolve_window
@@ -48,11 +71,12 @@ with DAG(
         ctx = get_current_context()
         start, end = resolve_window(ctx.get("data_interval_start"), ctx.get("data_interval_end"))
         registry = resolve_registry(ctx["params"].get("registry"))
-        jobs = plan_crawls(start, end, registry, ctx["params"].get("sources"))
-        print(f"window [{start}, {end}) sources: {[j.source for j in jobs]}")
+        jobs = plan_crawls(start, end, registry, ctx["params"].get("sources"), ctx["run_id"])
+        print(f"window [{start}, {end}) sources: {[(j.source, j.group) for j in jobs]}")
         return [job.to_dict() for job in jobs]
 
-    @task(map_index_template="{{ source_id }}", max_active_tis_per_dagrun=4)
+    @task(map_index_template="{{ source_id }}", queue=CRAWL_QUEUE, pool=CRAWL_POOL,
+          max_active_tis_per_dagrun=CRAWLS_PER_RUN)
     def crawl(job: dict) -> dict:
         """Crawl one source in a subprocess; fail this mapped task only if its stats say so."""
         from scrapers.dagtasks import crawl_source
@@ -62,14 +86,14 @@ with DAG(
 
     # Runs when every crawl is done and at least the plan succeeded: the sources that crawled
     # are written even if others failed; nothing runs after a failed plan.
-    @task(pool=LAKE_WRITER_POOL, trigger_rule="all_done_min_one_success")
+    @task(pool=LAKE_WRITER_POOL, queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def write(jobs: list[dict]) -> dict:
         """Normalise, validate, dedupe and merge every successful crawl into the lake."""
         from scrapers.dagtasks import write_staged
 
         return write_staged(jobs, run_id=get_current_context()["run_id"])
 
-    @task(map_index_template="{{ source_id }}", retries=0)
+    @task(map_index_template="{{ source_id }}", queue=LAKE_QUEUE, retries=0)
     def gate(job: dict, summary: dict) -> dict:
         """Data-quality checks of one source's written rows; fail only this source's gate."""
         from scrapers.dagtasks import gate_source
@@ -77,7 +101,7 @@ with DAG(
         get_current_context()["source_id"] = job["source"]
         return gate_source(job, summary)
 
-    @task(trigger_rule="all_done_min_one_success")
+    @task(queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def report(jobs: list[dict], summary: dict) -> str:
         """Write the run report (HTML + run_reports rows) and print its file:// link."""
         from scrapers.dagtasks import report_run
@@ -86,7 +110,7 @@ with DAG(
         return report_run(jobs, summary, run_id=ctx["run_id"],
                           fallback_day=ctx["data_interval_start"].date())
 
-    @task(outlets=[NEWS_ARTICLES])
+    @task(queue=LAKE_QUEUE, outlets=[NEWS_ARTICLES])
     def publish(jobs: list[dict], summary: dict) -> dict:
         """Emit a news_articles Asset event whose extra holds the run's row counts."""
         from scrapers.dagtasks import publish_extra

@@ -2,15 +2,19 @@
 
 Manual only: trigger with params start/end (run days, inclusive) and optional sources.  One task,
 in the lake-writer pool; it reads ``<lake>/raw`` and makes no network request.
-Heavy imports happen inside the task, never at parse time.
+Heavy imports happen inside the task, never at parse time.  It runs on the queue
+NEWSFLOW_LAKE_QUEUE (default `lake`), like news_daily's write.
 """
 
 from __future__ import annotations
+
+import os
 
 import pendulum
 from airflow.sdk import DAG, Param, get_current_context, task
 
 LAKE_WRITER_POOL = "newsflow_lake_writer"
+LAKE_QUEUE = os.environ.get("NEWSFLOW_LAKE_QUEUE", "lake")
 
 with DAG(
     dag_id="news_reprocess",
@@ -29,7 +33,7 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
 
-    @task(pool=LAKE_WRITER_POOL)
+    @task(pool=LAKE_WRITER_POOL, queue=LAKE_QUEUE)
     def reprocess() -> dict:
         """Re-extract the archived pages of the chosen run days and merge them into the lake."""
         import json
