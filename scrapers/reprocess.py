@@ -7,16 +7,22 @@ archived article response is re-extracted (that is the page the lake row was mad
 as JSONL outside the lake exactly as the spider stages it (``scrapers.records.build_record``,
 ``crawled_at`` = the archived fetch time, ``raw_ref`` kept) and merged by ``process_staged``:
 a row changes only where today's extractor says something different.  No network request is made.
+
+A reprocess holds the writer leases of the tables it merges (``articles``, ``quarantine``) for its
+whole run, on any machine (``transforms.lease``).  From the command line it refuses at once, with
+exit status 75, when another writer holds one; ``--wait SECONDS`` waits for it instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import sys
 from collections import Counter
+from contextlib import ExitStack
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,7 @@ from scrapers.sources import Registry, default_registry_path, load_registry
 from scrapers.warc import RAW_REF, RawRecord, iter_raw, read_raw
 
 ARTICLE_ROLES = (None, "article")
+EXIT_LEASE_HELD = 75  # sysexits EX_TEMPFAIL: another writer holds the lake; try again later
 
 
 def make_run_id() -> str:
@@ -110,15 +117,42 @@ def write_staged(records: dict[str, list[dict[str, Any]]], directory: Path) -> l
     return paths
 
 
+def hold_tables(stack: ExitStack, root: str | Path | None, wait: float,
+                owner: str | None) -> None:
+    """Take the leases of the tables ``process_staged`` merges (LeaseHeld if one is kept)."""
+    from transforms.lake import ARTICLES, QUARANTINE
+    from transforms.storage import LakeLocation
+
+    loc = LakeLocation.parse(root)
+    for spec in (ARTICLES, QUARANTINE):
+        stack.enter_context(loc.lock(spec.name, wait, owner=owner))
+
+
 def reprocess(start_day: date, end_day: date, sources: list[str] | None = None,
               run_id: str | None = None, registry: str | Path | None = None,
-              root: str | Path | None = None, staging: Path | None = None) -> dict[str, Any]:
-    """Re-extract archived pages of run days ``start_day``..``end_day`` into the lake."""
-    from transforms.pipeline import process_staged
+              root: str | Path | None = None, staging: Path | None = None,
+              wait: float | None = None, owner: str | None = None) -> dict[str, Any]:
+    """Re-extract archived pages of run days ``start_day``..``end_day`` into the lake.
+
+    The tables' writer leases are held throughout; ``wait`` bounds the wait for them (default
+    ``transforms.lake.LOCK_TIMEOUT_S``), ``owner`` names this writer (default: the Airflow task).
+    """
+    from transforms.lake import LOCK_TIMEOUT_S
 
     if start_day > end_day:
         raise ValueError(f"empty range: start {start_day} is after end {end_day}")
     run_id = run_id or make_run_id()
+    with ExitStack() as stack:
+        hold_tables(stack, root, LOCK_TIMEOUT_S if wait is None else wait, owner)
+        return _reprocess(start_day, end_day, sources, run_id, registry, root, staging)
+
+
+def _reprocess(start_day: date, end_day: date, sources: list[str] | None, run_id: str,
+               registry: str | Path | None, root: str | Path | None,
+               staging: Path | None) -> dict[str, Any]:
+    """The reprocess itself, with the leases held."""
+    from transforms.pipeline import process_staged
+
     base = Path(root) if root is not None else None
     reg = load_registry(registry or default_registry_path())
     counts: Counter[str] = Counter()
@@ -144,14 +178,46 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sources", default="", help="comma-separated source ids (default all)")
     parser.add_argument("--run-id", default=None, help="run id written to the rows")
     parser.add_argument("--registry", default=None, help="registry YAML path")
+    parser.add_argument("--wait", default=0.0, type=seconds, metavar="SECONDS",
+                        help="wait up to SECONDS for another writer's lease on the lake's"
+                             " tables (default 0: refuse at once)")
     return parser.parse_args(argv)
+
+
+def seconds(text: str) -> float:
+    """A non-negative number of seconds (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, not {text!r}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run a reprocess from the command line and print its summary as JSON."""
+    from transforms.lease import LeaseError, LeaseHeld
+
     args = parse_args(argv)
     sources = [s.strip() for s in args.sources.split(",") if s.strip()] or None
-    summary = reprocess(args.start, args.end, sources, run_id=args.run_id, registry=args.registry)
+    run_id = args.run_id or make_run_id()
+    leases = logging.getLogger("transforms.lease")  # "waiting for ..." and takeovers, on stderr
+    handler = logging.StreamHandler(sys.stderr)
+    leases.addHandler(handler)
+    leases.setLevel(logging.INFO)
+    try:
+        summary = reprocess(args.start, args.end, sources, run_id=run_id,
+                            registry=args.registry, wait=args.wait,
+                            owner=f"python -m scrapers.reprocess run {run_id}")
+    except LeaseHeld as exc:
+        print(f"reprocess refused: {exc}", file=sys.stderr)
+        return EXIT_LEASE_HELD
+    except LeaseError as exc:
+        print(f"reprocess stopped: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        leases.removeHandler(handler)
     print(json.dumps(summary, indent=1, default=str))
     return 0
 

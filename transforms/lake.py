@@ -33,8 +33,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from filelock import FileLock
 
+from transforms.lease import Lease
 from transforms.schema import (
     ARTICLE_COLUMNS,
     ARTICLES_SCHEMA,
@@ -220,8 +220,8 @@ def _parts(path: str) -> tuple[str, str]:
     return pure.parent.parent.name[5:], pure.parent.name[7:]
 
 
-def _lock(loc: LakeLocation, table: str) -> FileLock:
-    """The writer lock of one table (on object stores: per machine; the Airflow pool is global)."""
+def _lock(loc: LakeLocation, table: str) -> Lease:
+    """The writer lease of one table, on every machine (waits up to ``LOCK_TIMEOUT_S``)."""
     return loc.lock(table, LOCK_TIMEOUT_S)
 
 

@@ -5,16 +5,20 @@
 :class:`LakeLocation`, which wraps a :mod:`pyarrow.fs` filesystem and a base path in it.
 
 Local lakes behave exactly as before: a finished file is written to a fsynced temp file in
-``<root>/_staging`` and ``os.replace``d into place, and writers take a ``filelock`` in
-``<root>/_locks``.
+``<root>/_staging`` and ``os.replace``d into place.
 
 Object stores have no rename, so a write there builds the whole object in memory (or in a local
 scratch file) and sends it with ONE request to its final key: a single ``PutObject`` for objects
 below the multipart threshold, and otherwise a multipart upload, which S3 also publishes
-atomically on completion.  Readers see the old object or the new one, never a part.  Locks for an
-object-store lake are ``filelock`` files in a local scratch directory: they serialise writers on
-one machine; across machines the writers are serialised by the one-slot Airflow pool
-``newsflow_lake_writer`` (see ``docs/scale-out.md``).
+atomically on completion.  Readers see the old object or the new one, never a part.
+
+Writers serialise with :meth:`LakeLocation.lock`, a lease kept in the lake itself
+(``<root>/_leases/<name>.json``, see :mod:`transforms.lease`): an OS lock on a local lake, a
+conditional-put lease with expiry on S3, so one writer holds it on any number of machines, and a
+writer SIGKILLed while holding it is replaced (at once locally, after its TTL on S3).  While a
+location has a lease held, every publish (upload, rename, delete) first checks that the lease is
+still surely ours and raises ``LeaseLost`` if not.  Other object stores than S3 have no leases
+here: taking one there is an error.
 
 S3 settings come from the environment only: endpoint ``NEWSFLOW_S3_ENDPOINT`` or
 ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` (for MinIO, Ceph, moto, ...), region
@@ -24,10 +28,12 @@ standard AWS chain (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, profile, in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
 import uuid
+import weakref
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -35,7 +41,8 @@ from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-from filelock import FileLock
+
+from transforms.lease import LEASES_DIR, Lease, LeaseStore, LocalLeases, S3Leases
 
 LAKE_ENV = "NEWSFLOW_LAKE"
 SCRATCH_ENV = "NEWSFLOW_SCRATCH"
@@ -84,6 +91,23 @@ def s3_filesystem() -> pafs.S3FileSystem:
     return pafs.S3FileSystem(**options)
 
 
+def s3_client() -> Any:
+    """A boto3 S3 client with the same endpoint and region settings as ``s3_filesystem``."""
+    return _s3_client(_env(ENDPOINT_ENVS), _env(REGION_ENVS))
+
+
+@functools.cache
+def _s3_client(endpoint: str | None, region: str | None) -> Any:
+    """One client per endpoint and region (boto3 clients are thread-safe)."""
+    import boto3
+    from botocore.config import Config
+
+    if endpoint and "://" not in endpoint:
+        endpoint = f"https://{endpoint}"
+    config = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 3})
+    return boto3.client("s3", endpoint_url=endpoint or None, region_name=region, config=config)
+
+
 class LakeLocation:
     """A lake root: a pyarrow filesystem ``fs`` plus the ``base`` path of the lake inside it."""
 
@@ -93,6 +117,7 @@ class LakeLocation:
         self.base = base.rstrip("/") or "/"
         self.uri = uri
         self.local_root = local_root
+        self._leases: weakref.WeakSet[Lease] = weakref.WeakSet()
 
     @classmethod
     def parse(cls, root: str | Path | LakeLocation | None = None) -> LakeLocation:
@@ -181,12 +206,32 @@ class LakeLocation:
         base = Path(os.environ.get(SCRATCH_ENV) or Path(tempfile.gettempdir()) / "newsflow")
         return base / hashlib.sha256(self.uri.encode()).hexdigest()[:16] / STAGING_DIR
 
-    def lock(self, name: str, timeout: float) -> FileLock:
-        """The writer lock ``name``: ``<root>/_locks/<name>.lock`` (local scratch on stores)."""
-        locks = (self.local_root / LOCKS_DIR if self.local_root is not None
-                 else self.scratch_dir().parent / LOCKS_DIR)
-        locks.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(locks / f"{name}.lock"), timeout=timeout)
+    def lease_store(self) -> LeaseStore:
+        """Where this lake's leases live: ``<root>/_leases`` (local files or S3 objects)."""
+        where = f"{self.uri}/{LEASES_DIR}"
+        if self.local_root is not None:
+            return LocalLeases(self.local_root / LEASES_DIR, where)
+        if isinstance(self.fs, pafs.S3FileSystem):
+            bucket, _, prefix = self.base.partition("/")
+            return S3Leases(s3_client(), bucket, f"{prefix}/{LEASES_DIR}".lstrip("/"), where)
+        raise ValueError(f"{self.uri}: writer leases need a local lake or S3 (an object store"
+                         " with conditional PutObject); this store has none")
+
+    def lock(self, name: str, timeout: float, owner: str | None = None,
+             ttl: float | None = None) -> Lease:
+        """The writer lease ``name`` (a context manager), waiting up to ``timeout`` seconds.
+
+        ``owner`` names the writer in refusals (default: the Airflow task or the command line);
+        ``ttl`` defaults to ``$NEWSFLOW_LEASE_TTL_S`` or 60 s (see :mod:`transforms.lease`).
+        """
+        lease = Lease(self.lease_store(), name, owner=owner, ttl=ttl, wait=timeout)
+        self._leases.add(lease)
+        return lease
+
+    def check_leases(self) -> None:
+        """Raise ``LeaseLost`` if a lease held through this location may no longer be ours."""
+        for lease in list(self._leases):
+            lease.check()
 
     def clean_scratch(self, prefix: str) -> int:
         """Remove leftover temp files named ``<prefix>*.tmp`` (hold the lock); returns count."""
@@ -201,6 +246,7 @@ class LakeLocation:
         if self.local_root is None:
             sink = pa.BufferOutputStream()
             write(sink)
+            self.check_leases()
             self._put(path, sink.getvalue())
             return
         staging = self.scratch_dir()
@@ -218,6 +264,7 @@ class LakeLocation:
 
     def publish(self, local_file: Path, path: str) -> None:
         """Move a finished local file to ``path``: fsync + ``os.replace``, or one upload."""
+        self.check_leases()
         if self.local_root is None:
             with open(local_file, "rb") as handle, self._output(path) as out:
                 while chunk := handle.read(8 << 20):
@@ -241,6 +288,7 @@ class LakeLocation:
 
     def delete(self, path: str, keep: str | None = None) -> None:
         """Delete a file and the directories it leaves empty, up to (not including) ``keep``."""
+        self.check_leases()
         if self.local_root is not None:
             target = self.local_path(path)
             target.unlink(missing_ok=True)
