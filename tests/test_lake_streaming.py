@@ -199,7 +199,7 @@ def test_one_partition_of_the_batch_in_memory_at_a_time(tmp_path: Path,
     batch_dir = stage(df, tmp_path / "batch")
     seen: list[int] = []
     read_columns: list[list[str]] = []
-    real_merge, real_read = lake.merge_partition, lake._Batch.read
+    real_merge, real_read = lake._merge_keys, lake._Batch.read
 
     def spy_merge(path: str, new: pa.Table, *args: Any, **kwargs: Any) -> Any:
         seen.append(new.num_rows)
@@ -209,7 +209,7 @@ def test_one_partition_of_the_batch_in_memory_at_a_time(tmp_path: Path,
         read_columns.append(list(columns))
         return real_read(self, number, columns)
 
-    monkeypatch.setattr(lake, "merge_partition", spy_merge)
+    monkeypatch.setattr(lake, "_merge_keys", spy_merge)
     monkeypatch.setattr(lake._Batch, "read", spy_read)
     result = merge_articles_dataset(batch_dir, tmp_path / "lake")
     sizes = df.groupby(["date", "source"]).size()

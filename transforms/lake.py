@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from transforms.lakeindex import INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, KeyIndex
 from transforms.lease import Lease
 from transforms.schema import (
     ARTICLE_COLUMNS,
@@ -329,7 +330,18 @@ def merge_partition(path: str, new: pa.Table, remove_ids: set[str], spec: TableS
     column by column with Arrow (unchanged rows never become Python objects), and the rewritten
     file is one ``take`` (kept rows in sort order) of the stored and new rows.
     """
-    loc = _root(root)
+    return _merge_keys(path, new, remove_ids, spec, _root(root), present, existing)[0]
+
+
+def _merge_keys(path: str, new: pa.Table, remove_ids: set[str], spec: TableSpec,
+                loc: LakeLocation, present: bool | None = None,
+                existing: pa.Table | None = None, key_index: KeyIndex | None = None
+                ) -> tuple[PartitionResult, pa.Array]:
+    """``merge_partition``, and the keys the partition holds afterwards.
+
+    With ``key_index``, the merge is recorded in it: marked pending before the partition is
+    written, and the partition's final keys.
+    """
     day, source = _parts(path)
     result = PartitionResult(day, source)
     if existing is None:
@@ -362,7 +374,9 @@ def merge_partition(path: str, new: pa.Table, remove_ids: set[str], spec: TableS
     result.removed = len(removed)
     result.rows = stored - len(removed) + result.inserted
     if not (result.inserted or result.updated or result.removed):
-        return result
+        if key_index is not None:
+            key_index.record(day, source, existing_ids)
+        return result, existing_ids
     # Stored rows stay unless removed or replaced; new rows go in when inserted or changed.
     replaced = pc.filter(new.column(spec.key), pa.array(changed))
     drop = pc.or_(gone, pc.is_in(existing_ids, value_set=replaced))
@@ -371,13 +385,20 @@ def merge_partition(path: str, new: pa.Table, remove_ids: set[str], spec: TableS
     both = pa.concat_tables([existing, new]).combine_chunks()  # take on one chunk is faster
     rows = pc.indices_nonzero(keep)
     result.written = True
+    if key_index is not None:
+        key_index.mark_pending()
     if len(rows) == 0:
         remove_partition(path, str(PurePosixPath(path).parents[2]), loc)
-        return result
-    order = pc.sort_indices(both.select(list(spec.sort_keys)).take(rows),
-                            sort_keys=[(name, "ascending") for name in spec.sort_keys])
-    write_atomic(both.take(pc.take(rows, order)), path, loc, spec.name)
-    return result
+        final = pa.array([], key_type)
+    else:
+        order = pc.sort_indices(both.select(list(spec.sort_keys)).take(rows),
+                                sort_keys=[(name, "ascending") for name in spec.sort_keys])
+        merged = both.take(pc.take(rows, order))
+        write_atomic(merged, path, loc, spec.name)
+        final = merged.column(spec.key).combine_chunks()
+    if key_index is not None:
+        key_index.record(day, source, final)
+    return result, final
 
 
 def _partition_groups(df: pd.DataFrame, loc: LakeLocation, table: str
@@ -393,49 +414,70 @@ def _partition_groups(df: pd.DataFrame, loc: LakeLocation, table: str
     return {str(p): group.drop(columns="_path") for p, group in keyed.groupby("_path", sort=True)}
 
 
-def _moved_ids(loc: LakeLocation, stored: list[str], targets: pa.Table, paths: list[str],
-               spec: TableSpec) -> dict[str, set[str]]:
-    """Ids of the batch that sit in another date partition of the same source (to remove).
+def index_location(loc: LakeLocation, table: str, source: str | None = None) -> str:
+    """Path of ``table``'s index state, or of one source's key file, checked to stay inside."""
+    if source is None:
+        return loc.join(INDEX_DIR, f"{table}{STATE_SUFFIX}")
+    key = loc.join(INDEX_DIR, f"source={check_source(source)}", f"{table}{KEYS_SUFFIX}")
+    if loc.local and not loc.local_path(key).resolve().is_relative_to(
+            loc.local_path(loc.join(INDEX_DIR)).resolve()):
+        raise ValueError(f"index path {key} escapes {loc.join(INDEX_DIR)}")
+    return key
 
-    ``targets`` holds the batch's keys (``key``) with the number of their target partition in
-    ``paths`` (``path``, int32).  The key column of every stored partition of the batch's
-    sources is read and joined with it on key and source (as numbers: no string per row but
-    the key).
+
+def _stored_by_source(loc: LakeLocation, table: str) -> dict[str, list[tuple[str, str]]]:
+    """Every partition file of ``table``, per source as ``(date, path)`` (one listing)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in partition_files(loc, table):
+        day, source = _parts(path)
+        found.setdefault(source, []).append((day, path))
+    return found
+
+
+def _key_index(loc: LakeLocation, spec: TableSpec, sources: Iterable[str]) -> KeyIndex:
+    """The key index of ``spec``'s table, loaded for ``sources`` (hold the table's lock)."""
+    index = KeyIndex(loc, spec.name, spec.key, index_location(loc, spec.name),
+                     lambda source: index_location(loc, spec.name, source),
+                     lambda: _stored_by_source(loc, spec.name))
+    return index.open(sources)
+
+
+def rebuild_index(root: str | Path | LakeLocation | None = None, spec: TableSpec | None = None
+                  ) -> int:
+    """Rebuild a table's key index from its partitions (after writing partitions by hand).
+
+    Takes the table's lock; returns the number of sources indexed.
     """
-    if targets.num_rows == 0:
-        return {}
-    numbers = {path: n for n, path in enumerate(paths)}
-    source_of = [_parts(path)[1] for path in paths]
-    source_numbers = {source: n for n, source in enumerate(sorted(set(source_of)))}
-    every = list(paths)
-    pieces = []
-    for existing in stored:
-        source = _parts(existing)[1]
-        if source not in source_numbers:
-            continue
-        if existing not in numbers:
-            numbers[existing] = len(every)
-            every.append(existing)
-        with loc.open_input(existing) as handle:
-            keys = pq.ParquetFile(handle).read(columns=[spec.key]).column(spec.key)
-        pieces.append(pa.table({
-            "key": keys.cast(pa.string()),
-            "source": pa.repeat(pa.scalar(source_numbers[source], pa.int32()), len(keys)),
-            "stored": pa.repeat(pa.scalar(numbers[existing], pa.int32()), len(keys))}))
-    if not pieces:
-        return {}
-    batch_sources = pa.array([source_numbers[s] for s in source_of], pa.int32())
-    wanted = pa.table({"key": targets.column("key").cast(pa.string()),
-                       "source": pc.take(batch_sources, targets.column("path")),
-                       "path": targets.column("path").cast(pa.int32())})
-    found = pa.concat_tables(pieces).join(wanted, keys=["key", "source"], join_type="inner",
-                                          use_threads=False)
-    found = found.filter(pc.not_equal(found.column("stored"), found.column("path")))
-    moved: dict[str, set[str]] = {}
-    for key, existing in zip(found.column("key").to_pylist(),
-                             found.column("stored").to_pylist(), strict=True):
-        moved.setdefault(every[existing], set()).add(key)
-    return moved
+    loc = _root(root)
+    spec = spec or ARTICLES
+    with _lock(loc, spec.name):
+        loc.delete(index_location(loc, spec.name))
+        index = _key_index(loc, spec, [])
+        return len(index.sources)
+
+
+def _moved_paths(loc: LakeLocation, spec: TableSpec, index: KeyIndex, targets: pa.Table
+                 ) -> dict[str, set[str]]:
+    """Partition path -> ids of the batch stored there though their date is another one."""
+    return {partition_key(loc, spec.name, day, source): keys
+            for (day, source), keys in index.moved(targets).items()}
+
+
+def _targets(keys: pa.Array | pa.ChunkedArray, paths: list[str], numbers: pa.Array
+             ) -> pa.Table:
+    """Batch keys with the source and date of their partition (``numbers`` index ``paths``)."""
+    parts = [_parts(path) for path in paths]
+    days = pa.array([d for d, _ in parts], pa.string()).cast(pa.date32())
+    sources = pa.array([s for _, s in parts], pa.string())
+    return pa.table({"key": keys.cast(pa.string()), "source": pc.take(sources, numbers),
+                     "date": pc.take(days, numbers)})
+
+
+def _present(loc: LakeLocation, table: str, paths: Iterable[str]) -> set[str]:
+    """Which of ``paths`` exist: one listing per date among them (not of the whole table)."""
+    paths = set(paths)
+    days = {_parts(path)[0] for path in paths}
+    return set(partition_files(loc, table, dates=days)) & paths
 
 
 def _prepare(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
@@ -468,25 +510,27 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
         return result
     with _lock(loc, spec.name):
         clean_staging(loc, spec.name)
-        stored: list[str] | None = None
+        index: KeyIndex | None = None
         moved: dict[str, set[str]] = {}
-        if spec.moves:  # one listing of the table serves the move check and the reads
-            stored = partition_files(loc, spec.name)
+        present: set[str] | None = None
+        if spec.moves:  # the key index tells where the batch's keys are stored
             paths = list(groups)
-            targets = pa.table({
-                "key": pa.array([k for g in groups.values() for k in g[spec.key]], pa.string()),
-                "path": pa.array(np.repeat(np.arange(len(paths), dtype=np.int32),
-                                           [len(g) for g in groups.values()]))})
-            moved = _moved_ids(loc, stored, targets, paths, spec)
-        present = set(stored) if stored is not None else None
+            index = _key_index(loc, spec, {_parts(path)[1] for path in paths})
+            numbers = pa.array(np.repeat(np.arange(len(paths), dtype=np.int32),
+                                         [len(g) for g in groups.values()]))
+            keys = pa.array([k for g in groups.values() for k in g[spec.key]], pa.string())
+            moved = _moved_paths(loc, spec, index, _targets(keys, paths, numbers))
+            present = _present(loc, spec.name, set(groups) | set(moved))
         empty = spec.schema.empty_table()
         for path in sorted(set(groups) | set(moved)):
             # Convert one partition at a time: peak memory stays near one partition, not the batch.
             group = groups.pop(path, None)
             new = to_arrow(group, spec) if group is not None else empty
-            result.partitions.append(merge_partition(
+            result.partitions.append(_merge_keys(
                 path, new, moved.get(path, set()), spec, loc,
-                None if present is None else path in present))
+                None if present is None else path in present, key_index=index)[0])
+        if index is not None:
+            index.commit()
     return result
 
 
@@ -729,14 +773,15 @@ def merge_dataset(batch: BatchSource, spec: TableSpec, root: str | Path | LakeLo
              if count > 1}
     with _lock(loc, spec.name):
         clean_staging(loc, spec.name)
-        stored: list[str] | None = None
+        keys: KeyIndex | None = None
         moved: dict[str, set[str]] = {}
-        if spec.moves:
-            stored = partition_files(loc, spec.name)
-            targets = pa.table({"key": pc.take(index.column("key"), pa.array(order)),
-                                "path": pa.array(pids.astype(np.int32))})
-            moved = _moved_ids(loc, stored, targets, paths, spec)
-        present = set(stored) if stored is not None else None
+        present: set[str] | None = None
+        if spec.moves:  # the key index tells where the batch's keys are stored
+            keys = _key_index(loc, spec, {_parts(path)[1] for path in paths})
+            moved = _moved_paths(loc, spec, keys, _targets(
+                pc.take(index.column("key"), pa.array(order)), paths,
+                pa.array(pids.astype(np.int32))))
+            present = _present(loc, spec.name, set(paths) | set(moved))
         spill_dir = loc.scratch_dir() / f"{spec.name}-{SPILL_PREFIX}{uuid.uuid4().hex}"
         try:
             spilled: dict[int, list[Path]] = {}
@@ -766,9 +811,12 @@ def merge_dataset(batch: BatchSource, spec: TableSpec, root: str | Path | LakeLo
                     new, existing = ahead.result()
                     if k + 1 < len(jobs):
                         ahead = pool.submit(load, jobs[k + 1])
-                    result.partitions.append(merge_partition(
-                        path, new, moved.get(path, set()), spec, loc, existing=existing))
+                    result.partitions.append(_merge_keys(
+                        path, new, moved.get(path, set()), spec, loc, existing=existing,
+                        key_index=keys)[0])
                     del new, existing
+            if keys is not None:
+                keys.commit()
         finally:
             shutil.rmtree(spill_dir, ignore_errors=True)
     return result
