@@ -325,10 +325,10 @@ class ProcessGroup:
             for proc in survivors:
                 with contextlib.suppress(psutil.Error):
                     proc.kill()
-            psutil.wait_procs(list(everything.values()), timeout=5)
-            for proc in self.procs.values():
+            for proc in self.procs.values():  # reap our children first: keeps their exit codes
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=5)
+            psutil.wait_procs(list(everything.values()), timeout=5)
             self.pgid = None
         while self.attached:
             name = next(reversed(self.attached))
