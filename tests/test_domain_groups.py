@@ -2,7 +2,8 @@
 
 Sources sharing a registrable domain form one group; plan gives each job its group, registry
 validation refuses what cannot be grouped, and a crawl holds the lake lease of its group, so a
-second crawl of the group waits (and says for whom) or gives up after its bound.
+second crawl of the group waits (and says for whom) or gives up after its bound, on a local lake
+and on moto's S3 server.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 from scrapers.crawl import domain_lease
 from scrapers.plan import plan_crawls
 from scrapers.sources import RegistryError, domain_groups, load_registry, parse_registry
+from tests.test_object_storage import BUCKET, s3  # noqa: F401  (the moto fixture)
 from transforms.lease import LeaseHeld
 
 REPO = Path(__file__).resolve().parent.parent
@@ -76,11 +78,22 @@ def test_validation_refuses_a_public_suffix(suffix: str, tmp_path: Path) -> None
     parse_registry({"sources": [entry("fine", "fine.com")]})  # the other entry alone is fine
 
 
+@pytest.fixture(params=["local", "s3"])
+def any_lake(request: pytest.FixtureRequest, tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> str:
+    """NEWSFLOW_LAKE on a local path, or on moto's S3 server (conditional-put leases)."""
+    if request.param == "s3":
+        request.getfixturevalue("s3")
+        lake = f"s3://{BUCKET}/domain-groups/{request.node.name}"
+    else:
+        lake = str(tmp_path / "lake")
+    monkeypatch.setenv("NEWSFLOW_LAKE", lake)
+    return lake
+
+
 def test_a_second_crawl_of_a_group_waits_and_names_the_holder(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+        any_lake: str, capsys: pytest.CaptureFixture[str]) -> None:
     """While one crawl holds domain-x.com, another waits (naming it), then runs after it."""
-    monkeypatch.setenv("NEWSFLOW_LAKE", str(tmp_path / "lake"))
     order: list[str] = []
     held = threading.Event()
 
@@ -106,9 +119,8 @@ def test_a_second_crawl_of_a_group_waits_and_names_the_holder(
     assert "other-group" not in capsys.readouterr().out
 
 
-def test_the_wait_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_wait_is_bounded(any_lake: str) -> None:
     """A crawl that cannot get its group's lease within its bound fails, naming the holder."""
-    monkeypatch.setenv("NEWSFLOW_LAKE", str(tmp_path / "lake"))
     held, done = threading.Event(), threading.Event()
 
     def holder() -> None:
