@@ -227,6 +227,29 @@ def test_renewal_keeps_a_long_holders_lease(lake: Lake, holders: list[Holder]) -
         assert merge_articles(batch(range(2)), loc).inserted == 2
 
 
+def test_the_lease_is_reentrant_in_its_thread_only(lake: Lake) -> None:
+    """A merge inside a held lease joins it (however the lake is spelt); other threads wait."""
+    other = (lake.uri.replace("/lake", "/./lake") if lake.kind == "local"
+             else lake.uri.replace("s3://", "s3a://"))
+    refused: list[BaseException] = []
+
+    def contend() -> None:
+        try:
+            LakeLocation.parse(other).lock("articles", 0).acquire()
+        except LeaseHeld as exc:
+            refused.append(exc)
+
+    with lake.loc().lock("articles", 0, owner="outer") as outer:
+        merged = merge_articles(batch(range(2)), other)  # joins: no wait, no refusal
+        assert merged.inserted == 2 and outer.held
+        thread = threading.Thread(target=contend)
+        thread.start()
+        thread.join(DEADLINE_S)
+        assert len(refused) == 1 and "outer" in str(refused[0])
+        assert holder_of(lake.loc(), "articles").owner == "outer"  # the merge kept it held
+    assert holder_of(lake.loc(), "articles") is None
+
+
 def steal(lake: Lake, tmp_path: Path, holders: list[Holder]) -> None:
     """Another writer takes the lease from under its holder, as a takeover would."""
     loc = lake.loc()

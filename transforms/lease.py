@@ -184,7 +184,8 @@ class Taken:
 class LeaseStore(Protocol):
     """Where leases live: take, renew and release one atomically."""
 
-    where: str
+    where: str  # for messages
+    ident: str  # the same for every path to the same leases (one holder per thread and ident)
     expires: bool
 
     def take(self, holder: Holder) -> Taken | Seen:
@@ -208,6 +209,7 @@ class LocalLeases:
     def __init__(self, directory: Path, where: str) -> None:
         self.directory = directory
         self.where = where
+        self.ident = str(directory.resolve())
 
     def _paths(self, name: str) -> tuple[Path, Path]:
         return self.directory / f"{name}.lock", self.directory / f"{name}.json"
@@ -301,6 +303,7 @@ class S3Leases:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.where = where
+        self.ident = f"s3://{bucket}/{self.prefix}"
 
     def key(self, name: str) -> str:
         """The object key of lease ``name``."""
@@ -440,7 +443,7 @@ class Lease:
         if self._depth:
             self._depth += 1
             return self
-        key = (self.store.where, self.name)
+        key = (self.store.ident, self.name)
         with _HELD_LOCK:
             mine = _HELD.get(key)
             if mine is not None and mine._thread == threading.get_ident():
@@ -497,8 +500,8 @@ class Lease:
             self._beat.join()
             self._beat = None
         with _HELD_LOCK:
-            if _HELD.get((self.store.where, self.name)) is self:
-                del _HELD[self.store.where, self.name]
+            if _HELD.get((self.store.ident, self.name)) is self:
+                del _HELD[self.store.ident, self.name]
         try:
             self.store.release(self.name, self._version)
         except Exception as exc:  # it expires on its own: a failed release loses nothing
