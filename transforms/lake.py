@@ -6,6 +6,9 @@ untouched unless their content changed, files whose partition did not change are
 and every write is all-or-nothing: on a local lake a temp file in ``<root>/_staging/`` followed by
 ``os.replace``, on an object store (``NEWSFLOW_LAKE=s3://bucket/prefix``) one upload of the final
 object (see ``transforms.storage``).
+An article whose date changed leaves its old partition: the writer finds it through its key
+index (``<root>/_index/``, see ``transforms.lakeindex``: one small file per source), not by
+reading every stored partition, so a merge's cost does not grow with the days stored.
 A rewritten partition is always written with the current schema (columns an older file lacks
 become null).  ``story_id`` is sticky: a stored non-null value is kept, and a
 new value alone only counts as a change when the stored one is null.
