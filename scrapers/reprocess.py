@@ -76,6 +76,7 @@ def select_latest(root: Path | None, start_day: date, end_day: date,
 def record_for(raw: RawRecord, registry: Registry, counts: Counter[str]) -> dict[str, Any] | None:
     """The staged record today's extractor makes of one archived page, or None (counted)."""
     from scrapers.extract import extract
+    from scrapers.extract.encoding import decode_page, looks_binary
 
     source_id = source_of(raw.raw_ref)
     try:
@@ -83,8 +84,11 @@ def record_for(raw: RawRecord, registry: Registry, counts: Counter[str]) -> dict
     except (KeyError, ValueError):
         counts["unknown_source"] += 1
         return None
+    page = decode_page(raw.body, raw.header("Content-Type"))  # as the crawl decoded it
+    if page.replaced and not looks_binary(page.text):
+        counts["decoded_with_replacement"] += 1
     try:
-        extracted = extract(raw.body, raw.url, source)
+        extracted = extract(page.text, raw.url, source)
     except Exception:  # one bad page must not stop a reprocess, as in the spider
         counts["extract_errors"] += 1
         return None

@@ -300,7 +300,7 @@ class NewsSpider(Spider):
         stats.inc_value("newsflow/articles/fetched")
         fetched_at = datetime.now(UTC)
         cpu_started = time.thread_time()
-        extracted = extract(response.body, response.url, self.source)
+        extracted = extract(self.decode_page(response), response.url, self.source)
         stats.inc_value("newsflow/extract/cpu_us", int((time.thread_time() - cpu_started) * 1e6))
         if not self.gc_frozen:
             self.freeze_startup_objects()
@@ -325,6 +325,18 @@ class NewsSpider(Spider):
         )
         stats.inc_value("newsflow/articles/staged")
         yield record
+
+    def decode_page(self, response: Response) -> str:
+        """The page's text, decoded as reprocessing will (its ``Content-Type`` charset heeded).
+
+        Pages with characters that could not be decoded are counted.
+        """
+        from scrapers.extract.encoding import decode_page, looks_binary
+
+        page = decode_page(response.body, response.headers.get(b"Content-Type"))
+        if page.replaced and not looks_binary(page.text):
+            self.crawler.stats.inc_value("newsflow/articles/decoded_with_replacement")
+        return page.text
 
     def freeze_startup_objects(self) -> None:
         """Exempt what start-up and the first extraction allocated from cyclic GC from now on.
