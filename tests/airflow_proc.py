@@ -1,8 +1,9 @@
 """Test helper: a throwaway Airflow (api-server, scheduler, dag-processor, triggerer) on loopback.
 
 All four components run as one process group (see ``scrapers.demo.standalone.ProcessGroup``) in a
-temporary ``AIRFLOW_HOME`` on SQLite with the LocalExecutor. The harness samples the RSS of the
-group while it runs and always stops it by process group (SIGTERM, then SIGKILL).
+temporary ``AIRFLOW_HOME`` with the LocalExecutor, on a throwaway PostgreSQL cluster
+(``scrapers.demo.postgres``) that the group supervises and stops last. The harness samples the RSS
+of the group while it runs and always stops it by process group (SIGTERM, then SIGKILL).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -18,14 +21,17 @@ from typing import Any
 
 import httpx
 
+from scrapers.demo.postgres import PostgresCluster
 from scrapers.demo.standalone import (
     ADMIN_USER,
     HOST,
+    SQL_CONN_ENV,
     ProcessGroup,
     airflow_env,
     component_commands,
     free_port,
     init_airflow_home,
+    resolve_jwt_secret,
     wait_healthy,
     write_auth_passwords,
 )
@@ -85,15 +91,8 @@ class AirflowApi:
 
     def request(self, method: str, path: str, *, expect: int | tuple[int, ...] = 200,
                 **kwargs: Any) -> Any:
-        """Call ``path``; assert the status; return the JSON body (or None).
-
-        A GET answered 503 (SQLite locked by another component) is retried a few times.
-        """
-        for attempt in range(5):
-            resp = self.client.request(method, path, **kwargs)
-            if resp.status_code != 503 or method != "GET":
-                break
-            time.sleep(1 + attempt)
+        """Call ``path``; assert the status; return the JSON body (or None)."""
+        resp = self.client.request(method, path, **kwargs)
         wanted = (expect,) if isinstance(expect, int) else expect
         assert resp.status_code in wanted, f"{method} {path}: {resp.status_code} {resp.text}"
         return resp.json() if resp.content else None
@@ -111,14 +110,16 @@ class AirflowApi:
         self.client.close()
 
 
-MAX_RESTARTS = 2
-
-
 class AirflowHarness:
-    """A temporary Airflow: fresh SQLite home, four components in one process group, an API client.
+    """A temporary Airflow: fresh PostgreSQL and home, four components in one group, a client.
 
     ``extra_env`` (e.g. NEWSFLOW_LAKE, NEWSFLOW_REGISTRY, NEWSFLOW_DEMO_BASE) is passed to every
-    component, so LocalExecutor tasks and their ``scrapy`` subprocesses inherit it.
+    component, so LocalExecutor tasks and their ``scrapy`` subprocesses inherit it. If it names a
+    database (``AIRFLOW__DATABASE__SQL_ALCHEMY_CONN``), that one is used and no cluster started.
+
+    The harness's own cluster lives in a ``mkdtemp`` folder that ``stop()`` removes, not under
+    pytest's ``tmp_path``: as root the server runs as another user, who must be able to pass
+    through every parent folder, and each new pytest session resets its base folder to 0700.
     """
 
     def __init__(self, root: Path, extra_env: Mapping[str, str] | None = None,
@@ -130,16 +131,21 @@ class AirflowHarness:
         self.api_url = f"http://{HOST}:{self.api_port}"
         self.password = secrets.token_urlsafe(16)
         self.home.mkdir(parents=True, exist_ok=True)
+        base = dict(base_env if base_env is not None else os.environ)
+        base.pop(SQL_CONN_ENV, None)  # never the project's database or one from the shell
+        self.pg_root: Path | None = None
+        self.postgres: PostgresCluster | None = None
+        if SQL_CONN_ENV not in (extra_env or {}):
+            self.pg_root = Path(tempfile.mkdtemp(prefix="newsflow-test-pg-"))
+            self.postgres = PostgresCluster(self.pg_root / "postgres", durable=False)
         passwords_file = write_auth_passwords(self.home, self.password)
         self.env = airflow_env(
-            base_env if base_env is not None else os.environ,
+            base,
             airflow_home=self.home,
             api_port=self.api_port,
             passwords_file=passwords_file,
+            jwt_secret=resolve_jwt_secret(self.home),
             extra={
-                # never the project's database or a DAGs-folder default from the caller's shell
-                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{self.home / 'airflow.db'}",
-                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
                 "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
                 "NEWSFLOW_TASK_RETRIES": "0",
@@ -155,10 +161,16 @@ class AirflowHarness:
         self.api: AirflowApi | None = None
         self.timings: dict[str, float] = {}
         self.commands: dict[str, list[str]] = {}
-        self.restarts: dict[str, list[int]] = {}  # component -> exit codes it was restarted after
 
     def init_db(self) -> None:
-        """Fresh ``airflow db migrate`` and the ``newsflow_lake_writer`` pool (size 1)."""
+        """Our own PostgreSQL (unless given one), ``airflow db migrate`` and the lake pool."""
+        if self.postgres is not None:
+            started = time.monotonic()
+            uri = self.postgres.start()
+            assert self.postgres.process is not None
+            self.group.attach("postgres", self.postgres.process, self.postgres.stop)
+            self.env[SQL_CONN_ENV] = self.group.env[SQL_CONN_ENV] = uri
+            self.timings["postgres"] = time.monotonic() - started
         started = time.monotonic()
         init_airflow_home(self.env, log=self.root / "init.log")
         self.timings["db_migrate"] = time.monotonic() - started
@@ -183,35 +195,28 @@ class AirflowHarness:
             resp = self.api.client.get(f"/api/v2/dags/{dag_id}")
             if resp.status_code == 200:
                 return resp.json()
-            if dead := self.group.dead():
-                raise RuntimeError(f"component(s) exited: {dead}\n{self.log_tails()}")
+            self.assert_alive()
             time.sleep(1.0)
         raise TimeoutError(f"{dag_id} not parsed after {timeout:.0f}s\n{self.log_tails()}")
 
-    def revive(self, max_restarts: int = MAX_RESTARTS) -> None:
-        """Restart components that exited (ProcessGroup.restart_dead); fail past the limit.
-
-        Seen in CI: Airflow 3.3's scheduler died on a StaleDataError on ``dag_run`` while the
-        api-server re-queued the runs of a reprocessing backfill. Airflow calls SQLite
-        unsupported for concurrent backfills; production schedulers run under a supervisor
-        that restarts them, and so does this harness. The test reports every restart.
-        """
-        before = sum(map(len, self.restarts.values()))
-        if given_up := self.group.restart_dead(self.commands, self.restarts, max_restarts):
-            raise AssertionError(f"component(s) exited: {given_up} after restarts "
-                                 f"{self.restarts}\n{self.log_tails()}")
-        if sum(map(len, self.restarts.values())) > before:
-            print(self.log_tails(size=800), flush=True)
+    def assert_alive(self) -> None:
+        """Fail, with every component's last output, if any component (or PostgreSQL) exited."""
+        if dead := self.group.dead():
+            raise AssertionError(f"component(s) exited: {dead}\n{self.log_tails()}")
 
     def stop(self) -> None:
-        """Stop everything by process group; always safe to call."""
+        """Stop everything by process group, then our PostgreSQL; always safe to call."""
         if self.api is not None:
             self.api.close()
         try:
             self.group.stop()
+            if self.postgres is not None:
+                self.postgres.stop()
         finally:
             if self.sampler.is_alive():
                 self.sampler.halt()
+            if self.pg_root is not None:
+                shutil.rmtree(self.pg_root, ignore_errors=True)
 
     def log_tails(self, size: int = 2500) -> str:
         """The end of each component's output (for failure messages)."""
