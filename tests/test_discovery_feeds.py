@@ -139,3 +139,41 @@ def test_feed_with_100k_items_is_bounded_and_fast() -> None:
     assert len(links.articles) == 50_000
     assert links.errors == ["too_many_entries: 50000 entries beyond the 50000 limit ignored"]
     assert elapsed < 8, f"100k-item feed took {elapsed:.1f}s"
+
+
+INDIAN_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"
+     xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel>
+  <title><![CDATA[Example Herald - Top Stories]]></title>
+  <link>https://www.example.in/</link>
+  <atom:link href="https://www.example.in/rss/top.xml" rel="self" type="application/rss+xml"/>
+  <language>en-in</language>
+  <lastBuildDate>Thu, 20 Nov 2026 16:45:10 +0530 (IST)</lastBuildDate>
+  <item>
+    <title><![CDATA[Metro fares to rise from December, says corporation]]></title>
+    <link>https://www.example.in/news/city/metro-fares-rise-4412.html</link>
+    <guid isPermaLink="false">4412</guid>
+    <dc:creator><![CDATA[Staff Reporter]]></dc:creator>
+    <pubDate>Thu, 20 Nov 2026 16:20:00 +0530 (IST)</pubDate>
+  </item>
+  <item>
+    <title><![CDATA[Late-night rain floods two underpasses]]></title>
+    <link>https://www.example.in/news/city/underpasses-flooded-4415.html</link>
+    <guid isPermaLink="false">4415</guid>
+    <pubDate>Fri, 21 Nov 2026 01:10:00 +0530 (India Standard Time)</pubDate>
+  </item>
+</channel>
+</rss>
+"""
+
+
+def test_an_indian_feed_with_ist_comments_keeps_plus_0530() -> None:
+    """A Kathmandu outlet's wire feed from India: the printed +0530 wins over the source zone."""
+    source = make_source(timezone="Asia/Kathmandu", allowed_domains=["example.in"],
+                         homepage="https://www.example.in/", country="NP")
+    found = by_url(parse_feed(INDIAN_FEED.encode(), "https://www.example.in/rss/top.xml", source))
+    metro = found["https://www.example.in/news/city/metro-fares-rise-4412.html"]
+    assert metro.date_hint == datetime(2026, 11, 20, 10, 50, tzinfo=UTC)
+    late = found["https://www.example.in/news/city/underpasses-flooded-4415.html"]
+    assert late.date_hint == datetime(2026, 11, 20, 19, 40, tzinfo=UTC)

@@ -72,3 +72,25 @@ def test_is_date_in_window_is_half_open_and_needs_aware_dates() -> None:
     assert is_date_in_window(datetime(2026, 11, 21, 4, 59, tzinfo=KARACHI), START, END)
     with pytest.raises(ValueError, match="aware"):
         is_date_in_window(datetime(2026, 11, 20, 12), START, END)
+
+
+KATHMANDU = ZoneInfo("Asia/Kathmandu")
+RFC822_WITH_COMMENTS = [
+    ("Thu, 20 Nov 2026 16:20:00 +0530 (IST)", datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+    ("Thu, 20 Nov 2026 16:20:00 +0530 (India Standard Time)",
+     datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+    ("Thu, 20 Nov 2026 16:20:00 GMT+05:30", datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+    ("Thu, 20 Nov 2026 16:20:00 GMT+0530 (IST)", datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+    ("Thu, 20 Nov 2026 16:20:00 (IST)", datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+    ("Thu, 20 Nov 2026 10:50:00 +0000 (UTC)", datetime(2026, 11, 20, 10, 50, tzinfo=UTC)),
+    ("2026-11-20T16:20:00+05:30 (IST)", datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+    ("20 Nov 2026 4:20 PM (IST)", datetime(2026, 11, 20, 16, 20, tzinfo=IST)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), RFC822_WITH_COMMENTS)
+def test_a_trailing_zone_comment_keeps_the_printed_offset(text: str, expected: datetime) -> None:
+    """Indian feeds print "+0530 (IST)"; for a Kathmandu source the offset must stay +05:30."""
+    parsed = parse_date(text, KATHMANDU)
+    assert parsed == expected
+    assert parsed is not None and parsed.utcoffset() == expected.utcoffset()

@@ -165,3 +165,18 @@ def test_extractor_reads_a_printed_sambat_date_on_a_nepali_page() -> None:
     source = make_source(country="NP", languages=["ne"], timezone="Asia/Kathmandu")
     result = extract(html, "https://ledger.example/news/rain", source)
     assert result.published_at.isoformat() == "2024-04-13T09:15:00+05:45"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Thu, 20 Nov 2026 16:20:00 +0530 (IST)", "2026-11-20T16:20:00+05:30"),
+    ("Thu, 20 Nov 2026 16:20:00 +0530 (India Standard Time)", "2026-11-20T16:20:00+05:30"),
+    ("Thu, 20 Nov 2026 16:20:00 GMT+05:30 (IST)", "2026-11-20T16:20:00+05:30"),
+    ("Thu, 20 Nov 2026 16:20:00 (IST)", "2026-11-20T16:20:00+05:30"),
+    ("2026-11-20T16:20:00+05:30 (IST)", "2026-11-20T16:20:00+05:30"),
+    ("Thu, 20 Nov 2026 10:50:00 +0000 (UTC)", "2026-11-20T10:50:00+00:00"),
+])
+def test_rfc822_zone_comments_keep_the_printed_offset(text: str, expected: str) -> None:
+    """The page parser reads the feed forms too (a <meta> often copies the feed's pubDate)."""
+    parsed = parse_date(text, KATHMANDU)
+    assert parsed.value.isoformat() == expected
+    assert parsed.printed_offset

@@ -39,7 +39,9 @@ _ZONE_OFFSETS = {
     "AFT": "+0430",
 }
 _AMPM = re.compile(r"\d\s*[ap]\.?m\b", re.IGNORECASE)
-_OFFSET = re.compile(r"^[+-]\d{2}:?\d{2}$")
+_OFFSET = re.compile(r"^(?:GMT|UTC|UT)?([+-]\d{2}:?\d{2})$", re.IGNORECASE)
+# RFC 822 comments after the zone: "+0530 (IST)", "+0000 (Coordinated Universal Time)".
+_COMMENT = re.compile(r"\s*\(([^()]*)\)\s*$")
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -73,7 +75,7 @@ _PRINTED = [
 _TIME = re.compile(
     r"(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s*(?P<ampm>[ap]\.?\s?m\b\.?)?"
-    r"\s*(?:(?:GMT|UTC)?\s*(?P<offset>[+-]\d{2}:?\d{2})|(?P<zone>[A-Z]{2,4})\b)?",
+    r"\s*(?:(?:GMT|UTC)?\s*(?P<offset>[+-]\d{2}:?\d{2})|\(?(?P<zone>[A-Z]{2,4})\b)?",
     re.IGNORECASE,
 )
 
@@ -109,17 +111,32 @@ def parse_iso_date(text: str, tz: tzinfo) -> datetime | None:
     return _localize(value, tz) if _is_plausible(value) else None
 
 
+def split_comment(text: str) -> tuple[str, str | None]:
+    """Split a trailing RFC 822 comment off a date: ``("... +0530", "IST")``."""
+    match = _COMMENT.search(text)
+    if not match or not text[: match.start()].strip():
+        return text, None
+    return text[: match.start()], match.group(1).strip()
+
+
 def _split_zone(text: str) -> tuple[str, timezone | None]:
-    """Split a trailing zone (``+0530``, ``+05:30``, ``GMT``, ``PKT``) off an RFC 822 date."""
+    """Split a trailing zone (``+0530``, ``+05:30``, ``GMT+0530``, ``PKT``) off an RFC 822 date.
+
+    A zone given only in a trailing comment (``10:00:00 (IST)``) is used when it is a known
+    abbreviation; an offset outside the comment always wins.
+    """
+    text, comment = split_comment(text)
     words = text.strip().split()
     if len(words) < 2:
         return text, None
     last = words[-1].upper()
-    if _OFFSET.match(last):
-        return " ".join(words[:-1]), _parse_offset(last)
+    offset = _OFFSET.match(last)
+    if offset:
+        return " ".join(words[:-1]), _parse_offset(offset.group(1))
     if last in _ZONE_OFFSETS:
         return " ".join(words[:-1]), _parse_offset(_ZONE_OFFSETS[last])
-    return text, None
+    named = (comment or "").upper()
+    return text, _parse_offset(_ZONE_OFFSETS[named]) if named in _ZONE_OFFSETS else None
 
 
 def parse_rfc822_date(text: str, tz: tzinfo) -> datetime | None:
@@ -189,7 +206,8 @@ def parse_date(text: str | None, tz: tzinfo) -> datetime | None:
     if not text or not text.strip():
         return None
     text = " ".join(text.split())[:200]
-    return parse_iso_date(text, tz) or parse_rfc822_date(text, tz) or parse_printed_date(text, tz)
+    bare, _comment = split_comment(text)
+    return parse_iso_date(bare, tz) or parse_rfc822_date(text, tz) or parse_printed_date(text, tz)
 
 
 def to_utc_bounds(start: datetime | date, end: datetime | date) -> tuple[datetime, datetime]:
