@@ -18,7 +18,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all lint docs docs-check bench bench-extraction \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -35,8 +35,14 @@ $(VENV)/.synced: pyproject.toml uv.lock
 airflow_home/.ready: $(VENV)/.synced
 	@mkdir -p $(AIRFLOW_HOME)
 	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (tail -40 $(AIRFLOW_HOME)/migrate.log; exit 1)
-	$(VENV)/bin/airflow pools set newsflow_lake_writer 1 "Serialises writes to the Parquet lake" > /dev/null
+	$(PY) -m scrapers.pools > /dev/null
 	@touch $@
+
+# The Airflow pools the DAGs use (newsflow_lake_writer: 1 slot; newsflow_crawl:
+# $$NEWSFLOW_CRAWL_POOL_SLOTS); run it against any Airflow database, e.g. with
+# AIRFLOW__DATABASE__SQL_ALCHEMY_CONN set to a production one.
+pools: $(VENV)/.synced
+	$(PY) -m scrapers.pools
 
 airflow-setup: airflow_home/.ready
 
