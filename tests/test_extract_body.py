@@ -313,7 +313,7 @@ def test_key_points_box_of_links_is_not_body() -> None:
     "By submitting your information, you agree to the Terms and confirm you are over 16.",
     "Is the canal flooding near you? Get in touch at desk@ledger.example",
     "This is a breaking news story - more to follow",
-    "Sana Qureshi 5 minutes ago",
+    "Sana Qureshi 5 minutes ago", "Dylan Jones5 hours ago", "Updated 2 hours ago",
     "Our Standards: The Ledger Code of Practice.", "Read our editorial policy",
 ])
 def test_more_chrome_lines(line: str) -> None:
@@ -326,6 +326,14 @@ def test_article_sentences_with_promo_words_are_not_chrome() -> None:
                  "The farmers got in touch with the council two days ago.",
                  "Our standards of water safety are the strictest, the minister said."):
         assert not is_chrome(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Police said the suspect had fled the city 2 days ago",
+    "He resigned 5 days ago",
+])
+def test_sentence_ending_in_a_relative_time_is_not_chrome(line: str) -> None:
+    assert not is_chrome(line)
 
 
 def test_author_bio_under_short_name_or_after_a_description() -> None:

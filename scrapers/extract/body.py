@@ -107,7 +107,13 @@ _STANDARDS = re.compile(
     r"|(?:editorial|corrections)\s+(?:policy|guidelines))\s*(?:[:.\-–|]|$)",
     re.I,
 )
-_AGO = re.compile(r"\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\s+ago$", re.I)
+# A relative time stamp, alone or after a name or label ("Sana Qureshi 5 minutes ago", "Updated
+# 2 hours ago", "Dylan Jones5 hours ago" when the markup had no space): every word before it is
+# capitalised, as in a name or a label and not in a sentence.
+_AGO = re.compile(
+    r"^(?:(?:[A-Z][\w'’.\-]*?|[|•·\-–—])\s*){0,5}"
+    r"\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\s+ago\.?$"
+)
 _CODE = re.compile(r"[{};]\s*$|^\s*(?:var|let|const|function|window\.|document\.)\b|\}\);|\(\{")
 TEASER_LINK_SHARE = 0.8
 LONG_TABLE_ROWS = 15
@@ -186,7 +192,7 @@ def _is_standards_link(text: str) -> bool:
 
 def _is_relative_time(text: str) -> bool:
     """"Name 2 minutes ago": a byline with a relative time stamp."""
-    return len(text) < 80 and bool(_AGO.search(text))
+    return len(text) < 80 and bool(_AGO.match(text))
 
 
 def _is_newsletter(text: str) -> bool:
