@@ -336,6 +336,25 @@ def test_sentence_ending_in_a_relative_time_is_not_chrome(line: str) -> None:
     assert not is_chrome(line)
 
 
+@pytest.mark.parametrize("line", [
+    "var slot = googletag.defineSlot('/1/top', [728, 90], 'div-top');",
+    "googletag.cmd.push(function() { googletag.display('div-top'); });",
+    ".ad-slot { display: none; }", "window.dataLayer = window.dataLayer || [];",
+    "__tcfapi('addEventListener', 2, onConsent);",
+])
+def test_leaked_script_and_style_are_chrome(line: str) -> None:
+    assert is_chrome(line)
+
+
+@pytest.mark.parametrize("line", [
+    "The budget allocates Rs 40 billion to schools, clinics and rural roads;",
+    "The court heard that the law was vague; that it was applied late; and that it was unfair;",
+    "The fine was raised from Rs 500 to Rs 5,000 (about $18);",
+])
+def test_sentence_ending_in_a_semicolon_is_not_chrome(line: str) -> None:
+    assert not is_chrome(line)
+
+
 def test_author_bio_under_short_name_or_after_a_description() -> None:
     paragraphs = ["One.", "Two.",
                   "A veteran farm reporter, Sana has covered irrigation since the old canal days.",

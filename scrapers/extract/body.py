@@ -114,7 +114,15 @@ _AGO = re.compile(
     r"^(?:(?:[A-Z][\w'’.\-]*?|[|•·\-–—])\s*){0,5}"
     r"\d+\s*(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?)\s+ago\.?$"
 )
-_CODE = re.compile(r"[{};]\s*$|^\s*(?:var|let|const|function|window\.|document\.)\b|\}\);|\(\{")
+# Script or style text that leaked into the page: a declaration or call at the start, "});" or
+# "({" anywhere, a call "name(...);" at the end, or a line ending in ";" or "}" with at least three
+# of {, }, = and ; in it, a brace or "=" among them. A sentence ending in ";" (a list cut short)
+# has semicolons only.
+_CODE = re.compile(
+    r"^\s*(?:(?:var|let|const)\s+[\w$]+\s*=|function\s*[\w$]*\s*\(|(?:window|document)\.\w)"
+    r"|\}\);|\(\{|[\w$]\([^()]*\);\s*$"
+)
+_CODE_MARKS = re.compile(r"[{}=;]")
 TEASER_LINK_SHARE = 0.8
 LONG_TABLE_ROWS = 15
 
@@ -168,7 +176,11 @@ def _is_caption_credit(text: str) -> bool:
 
 
 def _is_code(text: str) -> bool:
-    return len(text) < 400 and bool(_CODE.search(text))
+    if len(text) >= 400:
+        return False
+    return bool(_CODE.search(text)) or (
+        text.endswith((";", "}")) and len(marks := _CODE_MARKS.findall(text)) >= 3
+        and any(mark != ";" for mark in marks))
 
 
 def _is_browser_notice(text: str) -> bool:
