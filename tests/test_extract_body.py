@@ -355,6 +355,25 @@ def test_sentence_ending_in_a_semicolon_is_not_chrome(line: str) -> None:
     assert not is_chrome(line)
 
 
+@pytest.mark.parametrize("line", [
+    "Watch: Flood waters rise in Multan", "Watch: Crowds fill the square.",
+    "Listen: The full interview", "Photo: Valley Ledger", "Photo: AFP via Getty Images",
+    "Photograph: Sana Qureshi/The Valley Ledger",
+    "Sana Qureshi at the canal gates Credit: Imran Malik/Valley Ledger",
+])
+def test_media_labels_and_credits_are_chrome(line: str) -> None:
+    assert is_chrome(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Watch: the video shows the flood waters rising",
+    "Photo: the minister visits the flooded area on Monday, a day after the rains",
+    "The council released a statement along with the image: a map of the flooded area",
+])
+def test_sentences_after_a_media_label_are_not_chrome(line: str) -> None:
+    assert not is_chrome(line)
+
+
 def test_author_bio_under_short_name_or_after_a_description() -> None:
     paragraphs = ["One.", "Two.",
                   "A veteran farm reporter, Sana has covered irrigation since the old canal days.",

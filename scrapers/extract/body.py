@@ -48,7 +48,7 @@ def _nfc(text: str) -> str:
 _CHROME_EXACT = {_nfc(word) for word in _CHROME_EXACT}  # Bengali "য়" has two spellings
 _READ_MORE = re.compile(
     r"^\s*(?:read\s+more|also\s+read|read\s+also|must\s+read|related|recommended|see\s+also"
-    r"|watch|listen|more\s+on\s+this|click\s+here|यह भी पढ़ें|ये भी पढ़ें|इसे भी पढ़ें|"
+    r"|more\s+on\s+this|click\s+here|यह भी पढ़ें|ये भी पढ़ें|इसे भी पढ़ें|"
     r"यो पनि पढ्नुहोस्|আরও পড়ুন|আরো পড়ুন|مزید پڑھیں|یہ بھی پڑھیں)\s*[:|>»\-–—]",
     re.I,
 )
@@ -68,9 +68,14 @@ _NEWSLETTER = re.compile(
 )
 _CREDIT = re.compile(
     r"^[(\[]?\s*(?:file\s+)?(?:photo|photograph|picture|image|pic|credit|courtesy|illustration)s?"
-    r"(?:\s+(?:credit|courtesy|by))?\s*[:|/\-–—]\s*\S.*$|^[(\[]?\s*file\s+photo\s*[)\]]?\.?$",
+    r"(?:\s+(?:credit|courtesy|by))?\s*[:|/\-–—]\s*(?P<rest>\S.*)$"
+    r"|^[(\[]?\s*file\s+photo\s*[)\]]?\.?$",
     re.I,
 )
+# "Watch: Flood waters rise in Multan": a label in front of a video or audio teaser's title.
+_MEDIA_LABEL = re.compile(r"^\s*(?:watch|listen)\s*[:|>»\-–—]\s*(?P<rest>\S.*)$", re.I)
+# Lower-case words that may sit inside a credit or a title of names ("AFP via Getty Images").
+_CREDIT_JOINERS = {"via", "for", "and", "of", "the", "de", "da", "van", "von", "und", "et", "y"}
 _SOCIAL_ONLY = re.compile(
     r"^(?:(?:share(?:\s+on)?|facebook|twitter|x|whatsapp|linkedin|telegram|email|e-mail|print"
     r"|copy\s+link|pinterest|reddit|messenger|sms)\W*\s*)+$",
@@ -80,7 +85,7 @@ _SOCIAL_ONLY = re.compile(
 
 _CAPTION_CREDIT = re.compile(
     r"(?:\b(?:photo|photograph|image|picture|credit|illustration)s?\s*(?:by|credit)?\s*:"
-    r"\s*[^.:]{2,90}|\((?:photo|image|file)[^)]{0,80}\))\s*$",
+    r"\s*(?P<rest>[^.:]{2,90})|\((?:photo|image|file)[^)]{0,80}\))\s*$",
     re.I,
 )
 _BROWSER_NOTICE = re.compile(
@@ -166,13 +171,40 @@ def _is_exact(text: str) -> bool:
     return fold(text) in _CHROME_EXACT or _nfc(text.casefold().strip(" .:")) in _CHROME_EXACT
 
 
+def _names_only(text: str) -> bool:
+    """True for a credit ("Ian West/PA Wire", "AFP via Getty Images"): no word starts lower-case
+    except a joiner; an ordinary sentence after "Photo:" or "Credit:" has such words."""
+    words = [w for w in re.split(r"[\s/|,&]+", text.strip(" .;)]")) if w]
+    return 0 < len(words) <= 12 and all(
+        not w[0].isalpha() or w[0].isupper() or w.casefold() in _CREDIT_JOINERS for w in words)
+
+
+def _is_media_teaser(text: str) -> bool:
+    """"Watch: Flood waters rise in Multan": a title, with a capital first word and either no
+    closing stop or at most eight words. "Watch: the video shows ..." goes on as a sentence."""
+    match = _MEDIA_LABEL.match(text)
+    if not match:
+        return False
+    rest = match.group("rest")
+    words = len(rest.split())
+    return rest[0].isupper() and (words <= 8 or (
+        words <= 14 and not rest.endswith((".", "!", "?"))))
+
+
 def _is_label_line(text: str) -> bool:
-    return len(text) < 160 and bool(
-        _READ_MORE.match(text) or _CREDIT.match(text) or _SOCIAL_ONLY.match(text))
+    if len(text) >= 160:
+        return False
+    credit = _CREDIT.match(text)
+    if credit and (credit.group("rest") is None or _names_only(credit.group("rest"))):
+        return True
+    return bool(_READ_MORE.match(text) or _SOCIAL_ONLY.match(text) or _is_media_teaser(text))
 
 
 def _is_caption_credit(text: str) -> bool:
-    return len(text) < 400 and bool(_CAPTION_CREDIT.search(text))
+    if len(text) >= 400:
+        return False
+    credit = _CAPTION_CREDIT.search(text)
+    return bool(credit) and (credit.group("rest") is None or _names_only(credit.group("rest")))
 
 
 def _is_code(text: str) -> bool:
