@@ -1,8 +1,9 @@
 """The writer's key index: moves are found without reading every stored partition.
 
 Real merges into a temp lake, read back with the lake's readers; the index files are broken
-by hand (deleted, garbage, a merge that dies half-way) to show that a stale index is rebuilt
-and that no article is stored twice.
+by hand (deleted, garbage, an older format, a merge that dies half-way) to show that a stale
+index is rebuilt and that no article is stored twice.  A hash that every key shares shows that
+false matches cost reads, never rows; small delta limits show compaction.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from tests.test_lake import make_record, partition, rows
-from transforms import lake
+from transforms import lake, lakeindex
 from transforms.lake import (
     merge_articles,
     merge_articles_dataset,
@@ -25,7 +28,7 @@ from transforms.lake import (
     rebuild_index,
     stage_batch,
 )
-from transforms.lakeindex import INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX
+from transforms.lakeindex import DELTA_SUFFIX, INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, key_hashes
 from transforms.storage import LakeLocation
 
 FIRST = date(2026, 10, 1)
@@ -50,9 +53,36 @@ def where(root: Path, url: str) -> list[str]:
     return sorted(str(d) for d in stored.loc[stored["url"] == url, "date"])
 
 
-def index_file(root: Path, source: str = "dawn") -> Path:
-    """Key file of one source in the articles index."""
-    return root / INDEX_DIR / f"source={source}" / f"articles{KEYS_SUFFIX}"
+def index_file(root: Path, source: str = "dawn", suffix: str = KEYS_SUFFIX) -> Path:
+    """Base (or, with ``DELTA_SUFFIX``, delta) file of one source in the articles index."""
+    return root / INDEX_DIR / f"source={source}" / f"articles{suffix}"
+
+
+def indexed(root: Path, source: str = "dawn") -> dict[int, list[str]]:
+    """What a source's base and delta say, read as documented: hash -> sorted dates."""
+    base = pq.read_table(index_file(root, source))
+    delta = pq.read_table(index_file(root, source, DELTA_SUFFIX))
+    assert base.column_names == delta.column_names == ["hash", "date"]
+    replaced = set(delta.column("date").to_pylist())
+    found: dict[int, list[str]] = {}
+    for table, fresh in ((base, False), (delta, True)):
+        for value, day in zip(table.column("hash").to_pylist(),
+                              table.column("date").to_pylist(), strict=True):
+            if value is not None and (fresh or day not in replaced):
+                found.setdefault(value, []).append(day.isoformat())
+    return {value: sorted(days) for value, days in found.items()}
+
+
+def hash_of(key: str) -> int:
+    """The index hash of one key."""
+    return int(key_hashes(pa.array([key]))[0].as_py())
+
+
+def stored_ids(root: Path) -> dict[str, str]:
+    """article_id -> date of every stored row (asserting that no id is stored twice)."""
+    stored = read_articles(root, columns=["article_id", "date"])
+    assert stored["article_id"].is_unique
+    return dict(zip(stored["article_id"], (str(d) for d in stored["date"]), strict=True))
 
 
 def state_file(root: Path) -> Path:
@@ -81,9 +111,12 @@ def test_a_merge_reads_the_index_not_every_partition(tmp_path: Path, opened: lis
     new_day = FIRST + timedelta(days=40)
     result = merge_articles(rows(on(new_day, 9000), on(new_day, 9001)), tmp_path)
     assert result.inserted == 2
-    # the new day's partition does not exist yet: only the source's key file is read
-    assert sorted(Path(p).name for p in opened) == [f"articles{KEYS_SUFFIX}"]
-    assert pq.read_table(index_file(tmp_path)).num_rows == 40 * 3 + 2
+    # the new day's partition does not exist yet: only the source's two index files are read
+    assert sorted(Path(p).name for p in opened) == [f"articles{DELTA_SUFFIX}",
+                                                    f"articles{KEYS_SUFFIX}"]
+    index = indexed(tmp_path)
+    assert len(index) == 40 * 3 + 2 and index == {
+        hash_of(key): [day] for key, day in stored_ids(tmp_path).items()}
 
 
 def test_move_to_a_day_far_in_the_past_leaves_no_duplicate(tmp_path: Path,
@@ -100,6 +133,7 @@ def test_move_to_a_day_far_in_the_past_leaves_no_duplicate(tmp_path: Path,
     assert where(tmp_path, url) == [far.isoformat()]
     assert len(read_articles(tmp_path, dates=[old])) == 2
     assert sorted(opened) == sorted([str(index_file(tmp_path)),
+                                     str(index_file(tmp_path, suffix=DELTA_SUFFIX)),
                                      str(partition(tmp_path, old.isoformat()))])
     again = merge_articles(rows(on(old, 1201)), tmp_path)  # and back again
     assert (again.inserted, again.removed) == (1, 1)
@@ -116,21 +150,24 @@ def test_a_deleted_index_is_rebuilt_from_the_partitions(tmp_path: Path) -> None:
     assert where(tmp_path, "https://dawn.com/news/301") == [
         (FIRST + timedelta(days=20)).isoformat()]
     assert json.loads(state_file(tmp_path).read_text())["pending"] == []
-    assert pq.read_table(index_file(tmp_path)).num_rows == 10 * 3  # moved, not added
+    assert len(indexed(tmp_path)) == 10 * 3  # moved, not added
 
 
-@pytest.mark.parametrize("broken", ["keys", "state"])
+@pytest.mark.parametrize("broken", ["keys", "delta", "state"])
 def test_a_corrupt_index_is_rebuilt(tmp_path: Path, broken: str) -> None:
-    """Garbage in a key file or in the state: rebuilt, the moved article stored once."""
+    """Garbage in a base, a delta or the state: rebuilt, the moved article stored once."""
     history(tmp_path, 10)
-    target = index_file(tmp_path) if broken == "keys" else state_file(tmp_path)
+    target = {"keys": index_file(tmp_path),
+              "delta": index_file(tmp_path, suffix=DELTA_SUFFIX),
+              "state": state_file(tmp_path)}[broken]
     target.write_bytes(b"not an index")
     result = merge_articles(rows(on(FIRST + timedelta(days=20), 502)), tmp_path)
     assert result.removed == 1
     assert where(tmp_path, "https://dawn.com/news/502") == [
         (FIRST + timedelta(days=20)).isoformat()]
-    keys = pq.read_table(index_file(tmp_path))
-    assert keys.num_rows == 30 and keys.column_names == ["key", "date"]
+    index = indexed(tmp_path)
+    assert len(index) == 30 and index == {
+        hash_of(key): [day] for key, day in stored_ids(tmp_path).items()}
     assert json.loads(state_file(tmp_path).read_text())["sources"] == ["dawn"]
 
 
@@ -154,7 +191,7 @@ def test_a_merge_killed_half_way_leaves_its_sources_pending(
     assert json.loads(state_file(tmp_path).read_text())["pending"] == ["dawn"]
     stored = read_articles(tmp_path, columns=["url", "article_id"]).set_index("url")
     key = stored.loc["https://dawn.com/news/7001", "article_id"]
-    assert key not in pq.read_table(index_file(tmp_path)).column("key").to_pylist()
+    assert hash_of(key) not in indexed(tmp_path)
     result = merge_articles(rows(on(day3, 7001)), tmp_path)  # 7001 moves from day1
     assert result.removed == 1
     assert where(tmp_path, "https://dawn.com/news/7001") == [day3.isoformat()]
@@ -189,7 +226,8 @@ def test_streaming_merge_uses_and_keeps_the_same_index(tmp_path: Path,
     assert (result.inserted, result.removed) == (3, 1)
     assert where(lake_dir, "https://dawn.com/news/501") == [target.isoformat()]
     lake_reads = [p for p in opened if p.startswith(f"{lake_dir}/")]
-    assert sorted(Path(p).name for p in lake_reads) == [f"articles{KEYS_SUFFIX}", "part-0.parquet"]
+    assert sorted(Path(p).name for p in lake_reads) == [
+        f"articles{DELTA_SUFFIX}", f"articles{KEYS_SUFFIX}", "part-0.parquet"]
     merge_articles(rows(on(target + timedelta(days=1), 9501, source="geo")), lake_dir)
     assert where(lake_dir, "https://dawn.com/news/9501") == [
         (target + timedelta(days=1)).isoformat()]
@@ -200,9 +238,102 @@ def test_an_unsafe_source_in_the_state_is_never_a_path(tmp_path: Path) -> None:
     """A state naming ``../x`` is treated as unreadable (rebuilt), not joined into a path."""
     history(tmp_path, 2)
     state_file(tmp_path).write_text(json.dumps(
-        {"format": 1, "sources": ["dawn", "../../escape"], "pending": ["../../escape"]}))
+        {"format": lakeindex.FORMAT, "sources": ["dawn", "../../escape"],
+         "pending": ["../../escape"]}))
     merge_articles(rows(on(FIRST + timedelta(days=4), 1)), tmp_path)
     assert not (tmp_path.parent / "escape").exists()
     assert json.loads(state_file(tmp_path).read_text())["sources"] == ["dawn"]
     assert where(tmp_path, "https://dawn.com/news/1") == [
         (FIRST + timedelta(days=4)).isoformat()]
+
+
+def test_a_hash_every_key_shares_costs_reads_never_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[str]) -> None:
+    """All keys forced onto one hash: every stored date looks like a match, is read, keeps its
+    rows and is not rewritten; only the real move removes a row."""
+    monkeypatch.setattr(lakeindex, "key_hashes",
+                        lambda keys: pa.array(np.zeros(len(keys), dtype=np.int64)))
+    history(tmp_path, 6)
+    before = {p: p.read_bytes() for p in (tmp_path / "articles").rglob("*.parquet")}
+    ids = stored_ids(tmp_path)
+    opened.clear()
+    new_day = FIRST + timedelta(days=9)
+    result = merge_articles(rows(on(new_day, 9100), on(new_day, 9101), on(new_day, 301)),
+                            tmp_path)
+    assert (result.inserted, result.removed, result.files_written) == (3, 1, 2)
+    moved_from = partition(tmp_path, (FIRST + timedelta(days=3)).isoformat())
+    assert {Path(p) for p in opened if p.endswith("part-0.parquet")} == set(before)
+    assert {p: p.read_bytes() for p in before if p != moved_from} == {
+        p: data for p, data in before.items() if p != moved_from}
+    after = stored_ids(tmp_path)
+    assert len(after) == len(ids) + 2
+    assert where(tmp_path, "https://dawn.com/news/301") == [new_day.isoformat()]
+    assert indexed(tmp_path) == {0: sorted(after.values())}  # one row per stored article
+    again = merge_articles(rows(on(new_day, 9100)), tmp_path)  # the same again: no write
+    assert (again.unchanged, again.removed, again.files_written) == (1, 0, 0)
+
+
+def test_a_merge_writes_the_delta_and_compacts_it_past_its_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A steady merge publishes the delta, not the base; past the limit the base takes it in."""
+    monkeypatch.setattr(lakeindex, "DELTA_MIN_ROWS", 5)
+    monkeypatch.setattr(lakeindex, "DELTA_FRACTION", 0.0)
+    history(tmp_path, 10)
+    published: list[str] = []
+    real = LakeLocation.publish
+
+    def spy(self: LakeLocation, local_file: Path, path: str) -> None:
+        published.append(Path(path).name)
+        real(self, local_file, path)
+
+    monkeypatch.setattr(LakeLocation, "publish", spy)
+    base = index_file(tmp_path).read_bytes()
+    day = FIRST + timedelta(days=12)
+    merge_articles(rows(on(day, 9200), on(day, 9201)), tmp_path)  # 2 delta rows: no compaction
+    assert published == [f"articles{STATE_SUFFIX}", "part-0.parquet",  # state: pending first
+                         f"articles{DELTA_SUFFIX}", f"articles{STATE_SUFFIX}"]
+    assert index_file(tmp_path).read_bytes() == base
+    assert pq.read_table(index_file(tmp_path, suffix=DELTA_SUFFIX)).num_rows == 2
+    published.clear()
+    merge_articles(rows(on(day, 9202), on(day, 9203), on(day, 9204), on(day, 401)), tmp_path)
+    assert f"articles{KEYS_SUFFIX}" in published  # 6 + 2 delta rows passed 5: compacted
+    assert pq.read_table(index_file(tmp_path, suffix=DELTA_SUFFIX)).num_rows == 0
+    index = indexed(tmp_path)
+    assert index == {hash_of(key): [d] for key, d in stored_ids(tmp_path).items()}
+    assert where(tmp_path, "https://dawn.com/news/401") == [day.isoformat()]
+    back = merge_articles(rows(on(FIRST + timedelta(days=4), 401)), tmp_path)
+    assert back.removed == 1  # found through the compacted base
+    assert where(tmp_path, "https://dawn.com/news/401") == [(FIRST + timedelta(days=4)).isoformat()]
+
+
+def test_a_date_left_empty_is_dropped_from_the_index(tmp_path: Path) -> None:
+    """The only article of a date moves away: the delta marks the date empty, and a later move
+    of the same article finds it at its new date only."""
+    history(tmp_path, 4, per_day=1)
+    old, new = FIRST + timedelta(days=2), FIRST + timedelta(days=7)
+    url = "https://dawn.com/news/200"
+    assert merge_articles(rows(on(new, 200)), tmp_path).removed == 1
+    assert not partition(tmp_path, old.isoformat()).exists()
+    delta = pq.read_table(index_file(tmp_path, suffix=DELTA_SUFFIX))
+    assert (None, old) in set(zip(delta.column("hash").to_pylist(),
+                                  delta.column("date").to_pylist(), strict=True))
+    assert old.isoformat() not in {d for days in indexed(tmp_path).values() for d in days}
+    moved = merge_articles(rows(on(old - timedelta(days=1), 200)), tmp_path)
+    assert (moved.removed, moved.inserted) == (1, 1)
+    assert where(tmp_path, url) == [(old - timedelta(days=1)).isoformat()]
+
+
+def test_an_index_of_the_older_format_is_rebuilt(tmp_path: Path) -> None:
+    """A format-1 index (key strings, no delta) is rebuilt as format 2; moves are still found."""
+    history(tmp_path, 5)
+    for path in sorted((tmp_path / INDEX_DIR).rglob("*"), reverse=True):
+        path.unlink() if path.is_file() else path.rmdir()
+    index_file(tmp_path).parent.mkdir(parents=True)
+    pq.write_table(pa.table({"key": pa.array(["x"]), "date": pa.array([FIRST])}),
+                   index_file(tmp_path))
+    state_file(tmp_path).write_text(json.dumps({"format": 1, "sources": ["dawn"],
+                                                "pending": []}))
+    result = merge_articles(rows(on(FIRST + timedelta(days=8), 101)), tmp_path)
+    assert result.removed == 1
+    assert json.loads(state_file(tmp_path).read_text())["format"] == lakeindex.FORMAT
+    assert indexed(tmp_path) == {hash_of(k): [d] for k, d in stored_ids(tmp_path).items()}

@@ -26,6 +26,7 @@ import pytest
 from tests.demo_truth import expected_for_day
 from tests.test_lake import batch, make_record, rows
 from transforms.lake import PART_FILE, lake_root, merge_articles, read_articles, read_quarantine
+from transforms.lakeindex import DELTA_SUFFIX, INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX
 from transforms.schema import PARTITIONING
 from transforms.storage import LakeLocation
 
@@ -115,7 +116,11 @@ def test_location_parsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_merge_reads_back_and_writes_only_final_objects(
         s3: S3, s3_lake: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A merge PUTs each partition once to its final key; the bytes equal a local lake's."""
+    """A merge PUTs each partition once to its final key; the bytes equal a local lake's.
+
+    The writer's key index (``_index/``: the state, and a base and a delta per source) is
+    uploaded to its final keys too; no other object is left behind.
+    """
     opened: list[str] = []
     original = LakeLocation._output
 
@@ -129,10 +134,16 @@ def test_merge_reads_back_and_writes_only_final_objects(
                       ignore_index=True)
     result = merge_articles(first)
     assert (result.inserted, result.files_written) == (4, 2)
-    keys = s3.keys(s3_lake)
+    keys = s3.keys(f"{s3_lake}/articles/")
     assert keys == [f"{s3_lake}/articles/date=2026-11-20/source={s}/{PART_FILE}"
                     for s in ("dawn", "tribune")]
-    assert sorted(opened) == [f"{BUCKET}/{k}" for k in keys]  # one upload each, no temp object
+    index = [f"{s3_lake}/{INDEX_DIR}/articles{STATE_SUFFIX}",
+             *(f"{s3_lake}/{INDEX_DIR}/source={s}/articles{suffix}" for s in ("dawn", "tribune")
+               for suffix in (DELTA_SUFFIX, KEYS_SUFFIX))]
+    assert s3.keys(s3_lake) == sorted(index + keys)  # nothing else: no temp object, no lease
+    parts = sorted(p for p in opened if f"/{INDEX_DIR}/" not in p)
+    assert parts == [f"{BUCKET}/{k}" for k in keys]  # one upload each, no temp object
+    assert {p for p in opened if f"/{INDEX_DIR}/" in p} == {f"{BUCKET}/{k}" for k in index}
     assert s3.client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
     df = read_articles()
     assert len(df) == 4 and set(df["source"]) == {"dawn", "tribune"}

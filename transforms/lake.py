@@ -7,7 +7,7 @@ and every write is all-or-nothing: on a local lake a temp file in ``<root>/_stag
 ``os.replace``, on an object store (``NEWSFLOW_LAKE=s3://bucket/prefix``) one upload of the final
 object (see ``transforms.storage``).
 An article whose date changed leaves its old partition: the writer finds it through its key
-index (``<root>/_index/``, see ``transforms.lakeindex``: one small file per source), not by
+index (``<root>/_index/``, see ``transforms.lakeindex``: two small files per source), not by
 reading every stored partition, so a merge's cost does not grow with the days stored.
 A rewritten partition is always written with the current schema (columns an older file lacks
 become null).  ``story_id`` is sticky: a stored non-null value is kept, and a
@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from transforms.lakeindex import INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, KeyIndex
+from transforms.lakeindex import DELTA_SUFFIX, INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, KeyIndex
 from transforms.lease import Lease
 from transforms.schema import (
     ARTICLE_COLUMNS,
@@ -417,11 +417,17 @@ def _partition_groups(df: pd.DataFrame, loc: LakeLocation, table: str
     return {str(p): group.drop(columns="_path") for p, group in keyed.groupby("_path", sort=True)}
 
 
-def index_location(loc: LakeLocation, table: str, source: str | None = None) -> str:
-    """Path of ``table``'s index state, or of one source's key file, checked to stay inside."""
+def index_location(loc: LakeLocation, table: str, source: str | None = None,
+                   suffix: str = KEYS_SUFFIX) -> str:
+    """Path of ``table``'s index state, or of one source's index file, checked to stay inside.
+
+    ``suffix`` names the file of the source: ``KEYS_SUFFIX`` (its base) or ``DELTA_SUFFIX``.
+    """
     if source is None:
         return loc.join(INDEX_DIR, f"{table}{STATE_SUFFIX}")
-    key = loc.join(INDEX_DIR, f"source={check_source(source)}", f"{table}{KEYS_SUFFIX}")
+    if suffix not in (KEYS_SUFFIX, DELTA_SUFFIX):
+        raise ValueError(f"not an index file suffix: {suffix!r}")
+    key = loc.join(INDEX_DIR, f"source={check_source(source)}", f"{table}{suffix}")
     if loc.local and not loc.local_path(key).resolve().is_relative_to(
             loc.local_path(loc.join(INDEX_DIR)).resolve()):
         raise ValueError(f"index path {key} escapes {loc.join(INDEX_DIR)}")
@@ -440,7 +446,7 @@ def _stored_by_source(loc: LakeLocation, table: str) -> dict[str, list[tuple[str
 def _key_index(loc: LakeLocation, spec: TableSpec, sources: Iterable[str]) -> KeyIndex:
     """The key index of ``spec``'s table, loaded for ``sources`` (hold the table's lock)."""
     index = KeyIndex(loc, spec.name, spec.key, index_location(loc, spec.name),
-                     lambda source: index_location(loc, spec.name, source),
+                     lambda source, suffix: index_location(loc, spec.name, source, suffix),
                      lambda: _stored_by_source(loc, spec.name))
     return index.open(sources)
 

@@ -1,25 +1,37 @@
 """The writer's key index of a lake table: which date partitions of a source hold each key.
 
 A merge must remove an article from its old date partition when its date changes.  Instead of
-reading the key column of every stored partition, the writer keeps, per source, one small
-Parquet file of ``(key, date)`` pairs and a table-wide state object::
+reading the key column of every stored partition, the writer keeps, per source, two small
+Parquet files of ``(hash, date)`` pairs and a table-wide state object::
 
-    <root>/_index/source=<id>/<table>.keys.parquet   key: string, date: date32 (sorted)
-    <root>/_index/<table>.state.json                 {"format": 1, "sources": [...],
-                                                      "pending": [...]}
+    <root>/_index/source=<id>/<table>.keys.parquet    the base: hash int64, date date32
+    <root>/_index/source=<id>/<table>.delta.parquet   recent dates: hash int64 (null), date
+    <root>/_index/<table>.state.json                  {"format": 2, "sources": [...],
+                                                       "pending": [...]}
 
-Both are read and written only under the table's writer lock, each write all-or-nothing
-(``LakeLocation.write_atomic``).  A merge reads the state and the key files of its batch's
-sources (one object each), so its cost does not depend on how many days are stored.
+``hash`` is the first 8 bytes of the key's BLAKE2b digest (:func:`key_hashes`), not the key:
+8 bytes a stored article whatever the key's length.  Two keys may share a hash; a false match
+only makes the merge read a partition that then has nothing to remove (the partition's actual
+keys decide), so a collision costs one read, never a wrong row.
 
-How a stale index is found and rebuilt from the partitions (reading their key columns):
+The delta holds, for every date it names, that date's complete set of hashes (a date left with
+no keys: one row with a null hash); its dates replace the base's.  A merge rewrites the delta
+of each source it changed, whose size is its recent changes, and leaves the base alone until
+the delta passes ``max(DELTA_MIN_ROWS, DELTA_FRACTION * base rows)``: then the source is
+compacted (the base rewritten with the delta folded in, the delta emptied).  So what a merge
+reads (the state, two files per batch source) is small, and what it uploads grows with its
+batch, not with the days stored, except for the occasional compaction.
 
-- no state, an unreadable one or another format: the whole index is rebuilt (a lake written
-  before the index existed, or an index someone deleted);
+Every file is read and written only under the table's writer lock, each write all-or-nothing
+(``LakeLocation.write_atomic``).  How a stale index is found and rebuilt from the partitions
+(reading their key columns):
+
+- no state, an unreadable one or another format (format 1 stored keys, not hashes): the whole
+  index is rebuilt (a lake written before the index existed, or an index someone deleted);
 - ``pending`` lists the sources of a merge that changed partitions but did not finish writing
-  their key files (it was killed): those sources are rebuilt.  The writer records ``pending``
-  before its first partition write and clears it after the last key file;
-- a key file that ``sources`` lists but is missing or unreadable: that source is rebuilt;
+  their index files (it was killed): those sources are rebuilt.  The writer records
+  ``pending`` before its first partition write and clears it after the last index file;
+- a base or delta that ``sources`` lists but is missing or unreadable: that source is rebuilt;
 - every partition a merge reads is re-indexed from its actual keys, so those entries are exact
   whatever the index said before.
 
@@ -30,6 +42,7 @@ This module builds no path from stored text: the lake passes the checked paths.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -46,16 +59,23 @@ from transforms.storage import LakeLocation
 
 INDEX_DIR = "_index"
 KEYS_SUFFIX = ".keys.parquet"
+DELTA_SUFFIX = ".delta.parquet"
 STATE_SUFFIX = ".state.json"
-FORMAT = 1
-INDEX_SCHEMA = pa.schema([pa.field("key", pa.string(), nullable=False),
+FORMAT = 2
+BASE_SCHEMA = pa.schema([pa.field("hash", pa.int64(), nullable=False),
+                         pa.field("date", pa.date32(), nullable=False)])
+DELTA_SCHEMA = pa.schema([pa.field("hash", pa.int64()),
                           pa.field("date", pa.date32(), nullable=False)])
-READ_THREADS = 8  # key files are read in parallel (object-store latency, not CPU)
+DELTA_MIN_ROWS = 4096  # a source's delta is compacted into its base past this many rows ...
+DELTA_FRACTION = 0.125  # ... or past this fraction of its base, whichever is larger
+READ_THREADS = 8  # index files are read in parallel (object-store latency, not CPU)
 
 log = logging.getLogger(__name__)
 
 Stored = Callable[[], dict[str, list[tuple[str, str]]]]
 """Lists the table: per source, its ``(date, partition path)`` pairs (called only to rebuild)."""
+SourcePath = Callable[[str, str], str]
+"""The checked path of one source's index file: ``(source, KEYS_SUFFIX or DELTA_SUFFIX)``."""
 
 
 @dataclass
@@ -65,7 +85,17 @@ class IndexStats:
     read: int = 0
     rebuilt: list[str] = field(default_factory=list)
     written: int = 0
+    compacted: list[str] = field(default_factory=list)
     full_rebuild: bool = False
+
+
+def key_hashes(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """The index hash of each key: its BLAKE2b digest's first 8 bytes as a little-endian int64."""
+    values = keys.cast(pa.string()).to_pylist()
+    if None in values:
+        raise ValueError("a null key cannot be indexed")
+    digests = b"".join(hashlib.blake2b(k.encode(), digest_size=8).digest() for k in values)
+    return pa.array(np.frombuffer(digests, dtype="<i8").astype(np.int64), pa.int64())
 
 
 def read_keys(loc: LakeLocation, path: str, key: str) -> pa.Array:
@@ -80,39 +110,76 @@ def _day_number(day: str) -> int:
     return int(np.datetime64(day, "D").astype(np.int64))
 
 
-def _pairs(keys: pa.Array, day: str) -> pa.Table:
-    """Index rows of one partition: its keys, each with the partition's date."""
-    days = pa.array(np.full(len(keys), _day_number(day), dtype=np.int32)).cast(pa.date32())
-    return pa.Table.from_arrays([keys.cast(pa.string()), days], schema=INDEX_SCHEMA)
+def _dates(days: Iterable[str]) -> pa.Array:
+    """``YYYY-MM-DD`` dates as a date32 array."""
+    return pa.array([_day_number(d) for d in days], pa.int32()).cast(pa.date32())
+
+
+def _pairs(hashes: pa.Array, day: str) -> pa.Table:
+    """Index rows of one partition: its key hashes, each with the partition's date."""
+    days = pa.array(np.full(len(hashes), _day_number(day), dtype=np.int32)).cast(pa.date32())
+    return pa.Table.from_arrays([hashes, days], schema=BASE_SCHEMA)
+
+
+def _delta_rows(hashes: pa.Array, day: str) -> pa.Table:
+    """Delta rows of one date: its hashes, or one null-hash row when it holds no key."""
+    if len(hashes) == 0:
+        return pa.Table.from_arrays([pa.nulls(1, pa.int64()), _dates([day])],
+                                    schema=DELTA_SCHEMA)
+    return _pairs(hashes, day).cast(DELTA_SCHEMA)
+
+
+def _without(rows: pa.Table, days: pa.Array) -> pa.Table:
+    """``rows`` whose date is not one of ``days``."""
+    if len(days) == 0 or rows.num_rows == 0:
+        return rows
+    return rows.filter(pc.invert(pc.is_in(rows.column("date"), value_set=days)))
+
+
+def _effective(base: pa.Table, delta: pa.Table) -> pa.Table:
+    """The index rows a base and its delta stand for: the delta's dates replace the base's."""
+    if delta.num_rows == 0:
+        return base
+    kept = _without(base, pc.unique(delta.column("date")))
+    fresh = delta.filter(pc.is_valid(delta.column("hash"))).cast(BASE_SCHEMA)
+    return pa.concat_tables([kept, fresh])
 
 
 def _sorted(table: pa.Table) -> pa.Table:
-    """Index rows in (date, key) order, one chunk (equal content gives an equal table)."""
-    order = pc.sort_indices(table, sort_keys=[("date", "ascending"), ("key", "ascending")])
+    """Index rows in (date, hash) order, one chunk (dates compress to runs)."""
+    order = pc.sort_indices(table, sort_keys=[("date", "ascending"), ("hash", "ascending")])
     return table.take(order).combine_chunks()
+
+
+def _hashes_on(rows: pa.Table, day: str) -> np.ndarray:
+    """The sorted hashes ``rows`` index on ``day``."""
+    mine = rows.filter(pc.equal(rows.column("date"), _dates([day])[0]))
+    return np.sort(mine.column("hash").to_numpy())
 
 
 class KeyIndex:
     """The key index of one table, opened by one merge that holds the table's writer lock.
 
-    ``keys_path(source)`` is the checked path of a source's key file, ``state_path`` the path
-    of the state object, ``key`` the table's key column, ``stored`` lists the table's partitions
-    (only called when something must be rebuilt).
+    ``source_path(source, suffix)`` is the checked path of a source's base or delta file,
+    ``state_path`` the path of the state object, ``key`` the table's key column, ``stored``
+    lists the table's partitions (only called when something must be rebuilt).
     """
 
     def __init__(self, loc: LakeLocation, table: str, key: str, state_path: str,
-                 keys_path: Callable[[str], str], stored: Stored) -> None:
+                 source_path: SourcePath, stored: Stored) -> None:
         self.loc = loc
         self.table = table
         self.key = key
         self.state_path = state_path
-        self.keys_path = keys_path
+        self.source_path = source_path
         self._stored_fn = stored
         self._stored: dict[str, list[tuple[str, str]]] | None = None
         self.sources: set[str] = set()
         self.pending: set[str] = set()
-        self.entries: dict[str, pa.Table] = {}  # source -> its index rows as loaded
-        self.changed: dict[str, dict[str, pa.Array]] = {}  # source -> date -> final keys
+        self.entries: dict[str, pa.Table] = {}  # source -> its index rows (base + delta)
+        self.deltas: dict[str, pa.Table] = {}  # source -> its delta as stored
+        self.base_rows: dict[str, int] = {}  # source -> rows of its base as stored
+        self.changed: dict[str, dict[str, pa.Array]] = {}  # source -> date -> final hashes
         self.stats = IndexStats()
         self._marked = False
 
@@ -147,50 +214,56 @@ class KeyIndex:
                           for n in ("sources", "pending")))
             if ok:  # every name must be a source id the lake accepts as a path
                 for name in (*state["sources"], *state["pending"]):
-                    self.keys_path(name)
+                    self.source_path(name, KEYS_SUFFIX)
         except ValueError:
             ok = False
         if not ok:
-            log.warning("%s index: unreadable state %s, rebuilding the index", self.table,
-                        self.state_path)
+            log.warning("%s index: unreadable state %s (or an older format), rebuilding the "
+                        "index", self.table, self.state_path)
             return None
         return state
 
     def _load(self, wanted: list[str]) -> KeyIndex:
-        """Read the key files of ``wanted`` sources (absent when not indexed: no rows)."""
+        """Read the index files of ``wanted`` sources (not indexed yet: no rows)."""
         todo = [s for s in wanted if s in self.sources and s not in self.entries]
         if todo:
-            with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(todo)),
+            with ThreadPoolExecutor(max_workers=min(READ_THREADS, 2 * len(todo)),
                                     thread_name_prefix="lake-index") as pool:
-                loaded = list(pool.map(self._read_source, todo))
+                bases = [pool.submit(self._read_file, s, KEYS_SUFFIX, BASE_SCHEMA)
+                         for s in todo]
+                deltas = [pool.submit(self._read_file, s, DELTA_SUFFIX, DELTA_SCHEMA)
+                          for s in todo]
+                loaded = [(b.result(), d.result()) for b, d in zip(bases, deltas, strict=True)]
+            self.stats.read += sum(t is not None for pair in loaded for t in pair)
             broken = []
-            for source, table in zip(todo, loaded, strict=True):
-                if table is None:
+            for source, (base, delta) in zip(todo, loaded, strict=True):
+                if base is None or delta is None:
                     broken.append(source)
-                else:
-                    self.entries[source] = table
+                    continue
+                self.base_rows[source] = base.num_rows
+                self.deltas[source] = delta
+                self.entries[source] = _effective(base, delta)
             if broken:
-                log.warning("%s index: %d key file(s) missing or unreadable, rebuilding",
-                            self.table, len(broken))
+                log.warning("%s index: %d source(s) with a missing or unreadable index file, "
+                            "rebuilding", self.table, len(broken))
                 self._rebuild(broken)
         for source in wanted:
-            self.entries.setdefault(source, INDEX_SCHEMA.empty_table())
+            self.entries.setdefault(source, BASE_SCHEMA.empty_table())
+            self.deltas.setdefault(source, DELTA_SCHEMA.empty_table())
         return self
 
-    def _read_source(self, source: str) -> pa.Table | None:
-        """One source's key file, or None if it is missing or not an index file."""
-        path = self.keys_path(source)
+    def _read_file(self, source: str, suffix: str, schema: pa.Schema) -> pa.Table | None:
+        """One index file of a source, or None if it is missing or not such a file."""
         try:
-            with self.loc.open_input(path) as handle:
+            with self.loc.open_input(self.source_path(source, suffix)) as handle:
                 table = pq.ParquetFile(handle).read()
         except (FileNotFoundError, OSError, pa.ArrowInvalid):
             return None
-        if not table.schema.remove_metadata().equals(INDEX_SCHEMA, check_metadata=False):
+        if not table.schema.remove_metadata().equals(schema, check_metadata=False):
             try:
-                table = table.select(INDEX_SCHEMA.names).cast(INDEX_SCHEMA)
-            except (KeyError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                table = table.select(schema.names).cast(schema)
+            except (KeyError, ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 return None
-        self.stats.read += 1
         return table
 
     def _listing(self) -> dict[str, list[tuple[str, str]]]:
@@ -200,7 +273,7 @@ class KeyIndex:
         return self._stored
 
     def _rebuild_all(self) -> None:
-        """Rebuild every source's key file from the stored partitions."""
+        """Rebuild every source's index from the stored partitions."""
         listing = self._listing()
         if listing:
             log.warning("%s index: building it from %d stored partition(s)", self.table,
@@ -211,33 +284,37 @@ class KeyIndex:
         self._rebuild(listing)
 
     def _rebuild(self, sources: Iterable[str]) -> None:
-        """Index rows of ``sources`` from their partitions' key columns (written on commit)."""
+        """A fresh base (and empty delta) of ``sources`` from their partitions' key columns."""
         listing = self._listing()
-        for source in sorted(set(sources)):
+        names = sorted(set(sources))
+        for source in names:
             parts = listing.get(source, [])
-            pieces = [_pairs(read_keys(self.loc, path, self.key), day) for day, path in parts]
-            table = (pa.concat_tables(pieces) if pieces else INDEX_SCHEMA.empty_table())
-            self.entries[source] = _sorted(table)
+            pieces = [_pairs(key_hashes(read_keys(self.loc, path, self.key)), day)
+                      for day, path in parts]
+            table = pa.concat_tables(pieces) if pieces else BASE_SCHEMA.empty_table()
+            self.entries[source] = table
             self.stats.rebuilt.append(source)
-        self._write_sources(sorted(set(sources)))
-        self.pending -= set(sources)
+            self._write_source(source, compact=True)
+        self.pending -= set(names)
         self._write_state()
 
     # -- the move check -------------------------------------------------------------------
 
     def moved(self, targets: pa.Table) -> dict[tuple[str, str], set[str]]:
-        """Keys of the batch stored in another date of their source: ``(date, source) -> keys``.
+        """Keys of the batch indexed in another date of their source: ``(date, source) -> keys``.
 
         ``targets`` has a row per batch key: ``key`` (string), ``source`` (string) and its
         target ``date`` (date32).  Every indexed date other than the target is returned (an
-        interrupted merge may have left a key in two dates).
+        interrupted merge may have left a key in two dates); a hash shared by two keys may name
+        a date that does not hold the key, which the partition's merge then finds out.
         """
         found: dict[tuple[str, str], set[str]] = {}
         if targets.num_rows == 0:
             return found
         sources = targets.column("source").combine_chunks().dictionary_encode()
         names = sources.dictionary.to_pylist()
-        wanted = pa.table({"key": targets.column("key").cast(pa.string()),
+        keys = targets.column("key").cast(pa.string())
+        wanted = pa.table({"hash": key_hashes(keys), "key": keys,
                            "source": sources.indices.cast(pa.int32()),
                            "target": targets.column("date").cast(pa.date32())})
         pieces = []
@@ -249,7 +326,7 @@ class KeyIndex:
                 "source", pa.repeat(pa.scalar(number, pa.int32()), rows.num_rows)))
         if not pieces:
             return found
-        joined = pa.concat_tables(pieces).join(wanted, keys=["key", "source"],
+        joined = pa.concat_tables(pieces).join(wanted, keys=["hash", "source"],
                                                join_type="inner", use_threads=False)
         joined = joined.filter(pc.not_equal(joined.column("date"), joined.column("target")))
         for key, day, number in zip(joined.column("key").to_pylist(),
@@ -270,34 +347,51 @@ class KeyIndex:
 
     def record(self, day: str, source: str, keys: pa.Array) -> None:
         """The keys a merged partition of ``source`` on ``day`` now holds (after the merge)."""
-        self.changed.setdefault(source, {})[day] = keys.cast(pa.string())
+        self.changed.setdefault(source, {})[day] = key_hashes(keys)
 
     def commit(self) -> None:
-        """Write the key files of changed sources, then the state (no pending sources)."""
-        dirty = []
+        """Write the index files of changed sources, then the state (no pending sources)."""
+        dirty = False
         for source, days in self.changed.items():
-            old = self.entries.get(source, INDEX_SCHEMA.empty_table())
-            numbers = pa.array([_day_number(d) for d in days], pa.int32()).cast(pa.date32())
-            kept = old.filter(pc.invert(pc.is_in(old.column("date"), value_set=numbers)))
-            new = _sorted(pa.concat_tables([kept, *(_pairs(k, d) for d, k in days.items())]))
-            if source not in self.sources or not new.equals(old):
-                self.entries[source] = new
-                dirty.append(source)
+            old = self.entries.get(source, BASE_SCHEMA.empty_table())
+            differ = [d for d, hashes in days.items()
+                      if not np.array_equal(_hashes_on(old, d), np.sort(hashes.to_numpy()))]
+            if source in self.sources and not differ:
+                continue
+            numbers = _dates(differ)
+            self.entries[source] = pa.concat_tables(
+                [_without(old, numbers), *(_pairs(days[d], d) for d in differ)])
+            self.deltas[source] = pa.concat_tables(
+                [_without(self.deltas.get(source, DELTA_SCHEMA.empty_table()), numbers),
+                 *(_delta_rows(days[d], d) for d in differ)])
+            limit = max(DELTA_MIN_ROWS, DELTA_FRACTION * self.base_rows.get(source, 0))
+            compact = source not in self.sources or self.deltas[source].num_rows > limit
+            if compact and source in self.sources:
+                self.stats.compacted.append(source)
+            self._write_source(source, compact)
+            dirty = True
         self.changed = {}
-        self._write_sources(dirty)
         if self._marked or dirty:
             self.pending = set()
             self._write_state()
 
-    def _write_sources(self, sources: list[str]) -> None:
-        """Publish the key files of ``sources`` (each atomically)."""
-        for source in sources:
-            rows = self.entries[source]
-            self.loc.write_atomic(self.keys_path(source),
-                                  lambda sink, rows=rows: pq.write_table(
-                                      rows, sink, compression="zstd"), self.table)
-            self.sources.add(source)
-            self.stats.written += 1
+    def _write_source(self, source: str, compact: bool) -> None:
+        """Publish a source's delta; when ``compact``, first its whole index as the base."""
+        if compact:
+            base = _sorted(self.entries[source])
+            self.entries[source] = base
+            self._write_file(source, KEYS_SUFFIX, base)
+            self.base_rows[source] = base.num_rows
+            self.deltas[source] = DELTA_SCHEMA.empty_table()
+        self._write_file(source, DELTA_SUFFIX, _sorted(self.deltas[source]))
+        self.sources.add(source)
+
+    def _write_file(self, source: str, suffix: str, rows: pa.Table) -> None:
+        """Publish one index file (atomically)."""
+        self.loc.write_atomic(self.source_path(source, suffix),
+                              lambda sink: pq.write_table(rows, sink, compression="zstd"),
+                              self.table)
+        self.stats.written += 1
 
     def _write_state(self) -> None:
         """Publish the state object."""
