@@ -374,6 +374,27 @@ def test_sentences_after_a_media_label_are_not_chrome(line: str) -> None:
     assert not is_chrome(line)
 
 
+@pytest.mark.parametrize("line", [
+    "Sign up for our free email newsletter, and we'll keep you in the loop.",
+    "Ground Game: Sign up for the Ledger's weekly politics newsletter.",
+    "Enjoy our flagship newsletter as a digest delivered once a week.",
+    "For the latest news from the valley, sign up for our newsletters.",
+    "Subscribe to Ledger Plus to bookmark this article", "More to follow.",
+])
+def test_sign_up_boxes_are_chrome(line: str) -> None:
+    assert is_chrome(line)
+
+
+@pytest.mark.parametrize("line", [
+    "The ministry's weekly newsletter reported a rise in dengue cases in the capital.",
+    "Farmers can sign up for the scheme at the district office until 30 November.",
+    "Our newsletter reaches 10,000 farmers, the co-operative's director said.",
+    "The first batch of vaccines arrived on Monday, with more to follow.",
+])
+def test_sentences_about_newsletters_and_what_follows_are_not_chrome(line: str) -> None:
+    assert not is_chrome(line)
+
+
 def test_author_bio_under_short_name_or_after_a_description() -> None:
     paragraphs = ["One.", "Two.",
                   "A veteran farm reporter, Sana has covered irrigation since the old canal days.",

@@ -60,12 +60,19 @@ _COMMENT_FORM = re.compile(
     r"|.{0,80}\bbefore\s+commenting\b)",
     re.I,
 )
+# A sign-up box speaks to the reader: it opens with "Sign up"/"Subscribe" (perhaps after a label),
+# asks the reader to sign up for "our" list, or names their inbox; a sentence that reports on a
+# newsletter or a subscription does neither.
 _NEWSLETTER = re.compile(
-    r"\b(?:newsletters?|sign\s+up\s+(?:for|to)|subscribe\s+(?:to|now|for)|delivered\s+to\s+your\s+inbox"
-    r"|by\s+signing\s+up|by\s+submitting\s+your|unsubscribe\s+at\s+any\s+time|in\s+your\s+inbox"
-    r"|privacy\s+policy\s+and\s+terms)\b",
+    r"(?:^|^[^.:]{1,40}:\s*)(?:sign\s+up|subscribe)\b"
+    r"|^(?:enjoy|get|try|receive|join|don'?t\s+miss)\s+our\s+(?:[\w'’-]+\s+){0,3}newsletters?\b"
+    r"|^our\s+(?:[\w'’-]+\s+){0,3}newsletters?\b"
+    r"|\b(?:sign|signing)\s+up\s+(?:for|to)\s+our\b|\bby\s+signing\s+up\b"
+    r"|\b(?:delivered\s+to|in|to)\s+your\s+inbox\b|\bunsubscribe\s+at\s+any\s+time\b"
+    r"|\bprivacy\s+policy\s+and\s+terms\b",
     re.I,
 )
+_REPORTED = re.compile(r"\b(?:said|says|told|added)\b")  # a quote, not the page speaking
 _CREDIT = re.compile(
     r"^[(\[]?\s*(?:file\s+)?(?:photo|photograph|picture|image|pic|credit|courtesy|illustration)s?"
     r"(?:\s+(?:credit|courtesy|by))?\s*[:|/\-–—]\s*(?P<rest>\S.*)$"
@@ -104,7 +111,7 @@ _CALL_OUT = re.compile(
     r"(?:\bget\s+in\s+touch\b|\bemail\s+us\b|\bcontact\s+us\b|\btell\s+us\b).{0,80}\S+@\S+\.\w+"
     r"|^this\s+is\s+an?\s+(?:breaking|developing)\s+(?:news\s+)?story\b"
     r"|^this\s+(?:news\s+)?story\s+is\s+(?:developing|breaking|being\s+updated)\b"
-    r"|\bmore\s+to\s+follow\W*$",
+    r"|(?:^|[-–—…:]\s*)more\s+to\s+follow\W*$",  # "..., with more to follow." is a sentence
     re.I,
 )
 _STANDARDS = re.compile(
@@ -240,7 +247,8 @@ def _is_relative_time(text: str) -> bool:
 
 
 def _is_newsletter(text: str) -> bool:
-    return len(text) < 160 and bool(_NEWSLETTER.search(text)) and len(text.split()) < 30
+    return (len(text) < 160 and len(text.split()) < 30 and bool(_NEWSLETTER.search(text))
+            and not _REPORTED.search(text))
 
 
 # Every chrome rule by name. ``is_chrome`` asks each in turn; bench/lopo.py judges each rule by
