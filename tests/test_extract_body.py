@@ -69,6 +69,13 @@ def test_comment_form_cut_at_the_end() -> None:
     assert clean_paragraphs(paragraphs) == ["One.", "Two.", "Three."]
 
 
+def test_comment_count_line_starts_the_form_but_a_sentence_about_comments_does_not() -> None:
+    assert clean_paragraphs(["One.", "Two.", "Three.", "12 Comments", "Great story!"]) == [
+        "One.", "Two.", "Three."]
+    text = ["One.", "Two.", "12 comments were received by the commission.", "Three."]
+    assert clean_paragraphs(text) == text
+
+
 def test_author_bio_at_end_is_dropped() -> None:
     paragraphs = ["One.", "Two.", "Sana Qureshi is a reporter covering farming."]
     assert clean_paragraphs(paragraphs, authors=["Sana Qureshi"]) == ["One.", "Two."]

@@ -55,7 +55,8 @@ _READ_MORE = re.compile(
 _COMMENT_FORM = re.compile(
     r"^(?:leave\s+a\s+(?:reply|comment)|reply\s+from|post\s+a\s+comment|add\s+(?:a\s+)?comment"
     r"|your\s+email\s+address\s+will\s+not\s+be\s+published|required\s+fields\s+are\s+marked"
-    r"|save\s+my\s+name,\s+email|comments?\s*\(\d+\)|\d+\s+comments?|name\s*\*|email\s*\*"
+    r"|save\s+my\s+name,\s+email|comments?\s*\(\d+\)\W*$|\d+\s+comments?\W*$"
+    r"|name\s*\*|email\s*\*"
     r"|you\s+must\s+be\s+logged\s+in\s+to\s+post|join\s+(?:our|the)\s+(?:commenting|conversation)"
     r"|.{0,80}\bbefore\s+commenting\b)",
     re.I,
