@@ -150,6 +150,9 @@ def test_malformed_xml_is_refused_and_a_cut_feed_recovers(feeds: FeedRun) -> Non
     assert feeds.refused("malformed_xml") == 1
     assert "cut-1" in feeds.stored  # lxml recovery keeps the whole items before the cut
     assert "cut-2" not in feeds.stored
+    assert feeds.stats["newsflow/documents/errors/truncated_document"] == 1  # its partial item
+    assert feeds.stats["newsflow/documents/recovered"] == 1
+    assert feeds.stats["newsflow/documents/recovered/feed"] == 1
 
 
 def test_billion_laughs_is_refused(feeds: FeedRun) -> None:

@@ -16,8 +16,9 @@ from scrapers.discovery.xml import (
     find_child,
     find_children,
     local_name,
-    parse_xml,
+    parse_document,
     take_bounded,
+    without_cut_entry,
 )
 from scrapers.sources import Source
 
@@ -105,15 +106,19 @@ def parse_feed(body: bytes, url: str, source: Source) -> DocumentLinks:
     """
     links = DocumentLinks()
     try:
-        root = parse_xml(body, url)
+        document = parse_document(body, url)
     except DiscoveryXMLError as exc:
         links.errors.append(f"{exc.reason}: {exc}")
         return links
+    links.errors.extend(document.notes)
+    root = document.root
     found = _feed_entries(root)
     if found is None:
         links.errors.append(f"not_a_feed: root element <{local_name(root)}> at {url}")
         return links
     kind, entries = found
+    entries = without_cut_entry(document, "entry" if kind == "atom" else "item", entries,
+                                links.errors)
     tz = source.tz
     candidates = (
         _atom_candidate(entry, url, tz) if kind == "atom" else _rss_candidate(entry, url, tz, kind)

@@ -52,6 +52,11 @@ def clean_url(href: str | None, base: str) -> str | None:
     return absolute
 
 
+def has_replacement_character(url: str) -> bool:
+    """True for a URL holding U+FFFD (raw or percent-encoded): bytes lost in decoding."""
+    return "\ufffd" in url or ("%" in url and "%EF%BF%BD" in url.upper())
+
+
 def is_same_site(url: str, source: Source) -> bool:
     """True if the URL's host is one of the source's allowed domains or a subdomain of one."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
@@ -247,13 +252,15 @@ def add_candidates(links: DocumentLinks, candidates: Iterable[Candidate | None],
     """Keep each on-site article candidate once; count entries without a link and off-site ones.
 
     ``None`` stands for an entry without a usable http(s) link; it is counted under
-    ``missing_reason`` in ``links.errors``.
+    ``missing_reason`` in ``links.errors``.  A link holding U+FFFD is refused and counted.
     """
     seen: set[str] = set()
-    missing = offsite = 0
+    missing = offsite = damaged = 0
     for candidate in candidates:
         if candidate is None:
             missing += 1
+        elif has_replacement_character(candidate.url):
+            damaged += 1
         elif not is_same_site(candidate.url, source):
             offsite += 1
         elif source.is_article_url(candidate.url) and candidate.url not in seen:
@@ -263,3 +270,6 @@ def add_candidates(links: DocumentLinks, candidates: Iterable[Candidate | None],
         links.errors.append(f"{missing_reason}: {missing} entries without a usable http(s) link")
     if offsite:
         links.errors.append(f"offsite_links: {offsite} entries link outside allowed_domains")
+    if damaged:
+        links.errors.append(f"bad_url_characters: {damaged} links hold U+FFFD (undecodable "
+                            "bytes) and were refused")

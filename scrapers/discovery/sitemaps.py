@@ -12,16 +12,24 @@ from datetime import datetime, tzinfo
 from lxml import etree
 
 from scrapers.discovery import Candidate, DocumentLinks
-from scrapers.discovery.listings import add_candidates, clean_url, is_same_site, url_key
+from scrapers.discovery.listings import (
+    add_candidates,
+    clean_url,
+    has_replacement_character,
+    is_same_site,
+    url_key,
+)
 from scrapers.discovery.window import parse_date
 from scrapers.discovery.xml import (
     DiscoveryXMLError,
+    XMLDocument,
     child_text,
     find_child,
     find_children,
     local_name,
-    parse_xml,
+    parse_document,
     take_bounded,
+    without_cut_entry,
 )
 from scrapers.sources import Source
 
@@ -40,13 +48,19 @@ def parse_sitemap_entry(element: etree._Element, url: str, tz: tzinfo) -> Candid
 
 
 def _children_of_index(
-    root: etree._Element, url: str, source: Source, since: datetime | None, links: DocumentLinks
+    document: XMLDocument, url: str, source: Source, since: datetime | None,
+    links: DocumentLinks,
 ) -> None:
     """Child sitemaps of an index into ``links.documents`` (no self-reference, no duplicates)."""
     seen = {url_key(url)}
-    offsite = 0
-    for child in take_bounded(find_children(root, "sitemap"), links.errors):
+    offsite = damaged = 0
+    children = without_cut_entry(document, "sitemap", find_children(document.root, "sitemap"),
+                                 links.errors)
+    for child in take_bounded(children, links.errors):
         target = clean_url(child_text(child, "loc"), url)
+        if target is not None and has_replacement_character(target):
+            damaged += 1
+            continue
         if target is None or url_key(target) in seen:
             continue
         seen.add(url_key(target))
@@ -59,13 +73,17 @@ def _children_of_index(
         links.documents.append(target)
     if offsite:
         links.errors.append(f"offsite_sitemaps: {offsite} child sitemaps outside allowed_domains")
+    if damaged:
+        links.errors.append(f"bad_url_characters: {damaged} child sitemaps hold U+FFFD "
+                            "(undecodable bytes) and were refused")
 
 
-def _entries_of_urlset(
-    root: etree._Element, url: str, source: Source, links: DocumentLinks
-) -> None:
+def _entries_of_urlset(document: XMLDocument, url: str, source: Source,
+                       links: DocumentLinks) -> None:
     """The ``<url>`` entries of a urlset into ``links.articles``."""
-    entries = take_bounded(find_children(root, "url"), links.errors)
+    entries = without_cut_entry(document, "url", find_children(document.root, "url"),
+                                links.errors)
+    entries = take_bounded(entries, links.errors)
     candidates = (parse_sitemap_entry(entry, url, source.tz) for entry in entries)
     add_candidates(links, candidates, source, "missing_loc")
 
@@ -81,15 +99,16 @@ def parse_sitemap(
     """
     links = DocumentLinks()
     try:
-        root = parse_xml(body, url)
+        document = parse_document(body, url)
     except DiscoveryXMLError as exc:
         links.errors.append(f"{exc.reason}: {exc}")
         return links
-    kind = local_name(root)
+    links.errors.extend(document.notes)
+    kind = local_name(document.root)
     if kind == "sitemapindex":
-        _children_of_index(root, url, source, since, links)
+        _children_of_index(document, url, source, since, links)
     elif kind == "urlset":
-        _entries_of_urlset(root, url, source, links)
+        _entries_of_urlset(document, url, source, links)
     else:
         links.errors.append(f"not_a_sitemap: root element <{kind}> at {url}")
     return links

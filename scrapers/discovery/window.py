@@ -113,7 +113,7 @@ def parse_iso_date(text: str, tz: tzinfo) -> datetime | None:
 
 def split_comment(text: str) -> tuple[str, str | None]:
     """Split a trailing RFC 822 comment off a date: ``("... +0530", "IST")``."""
-    match = _COMMENT.search(text)
+    match = _COMMENT.search(text) if text.endswith(")") else None
     if not match or not text[: match.start()].strip():
         return text, None
     return text[: match.start()], match.group(1).strip()

@@ -1,16 +1,23 @@
 """Safe XML parsing for feeds and sitemaps: no entities, no network, bounded size and entries.
 
-``parse_xml`` is the only place discovery parses XML.  It transparently gunzips gzip bodies
-with a bounded decompression, refuses any DTD that declares an ENTITY (billion laughs, XXE),
-recovers mildly malformed markup and raises a clear error for anything else.
+``parse_document`` is the only place discovery parses XML.  It transparently gunzips gzip bodies
+with a bounded decompression, refuses any DTD that declares an ENTITY (billion laughs, XXE) and
+raises a clear error for anything that is not XML.  A well-formed document is parsed as it is.
+A broken one is repaired, and every repair is noted (``XMLDocument.notes``, counted by the
+spider): a declared encoding the bytes contradict is corrected, bare ``&`` are escaped, HTML
+void tags (``<br>``) are closed, HTML entity names become characters; what is still broken is
+left to libxml2's recovery, whose errors are noted too.  A document cut short says so
+(``XMLDocument.is_cut``), so that its last, partial entry can be dropped.
 """
 
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from lxml import etree
@@ -21,6 +28,21 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1024 * 1024
 _ENTITY_DECL = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_XML_DECL_ENCODING = re.compile(
+    rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([A-Za-z0-9._-]+)(["'])""")
+_CDATA = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_][A-Za-z0-9._-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+_XML_ENTITIES = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]*);")
+# HTML void elements that feeds paste into descriptions unclosed (not <link>/<source>: RSS's own).
+_VOID_TAG = re.compile(rb"<(br|hr|img|wbr)\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)\s*(?<!/)>",
+                       re.IGNORECASE)
+_VOID_END = re.compile(rb"</(?:br|hr|img|wbr)\s*>", re.IGNORECASE)
+RECOVERY_REASONS = frozenset({
+    "redecoded_xml", "escaped_ampersands", "closed_void_tags", "html_entities", "recovered_xml",
+    "truncated_document", "bad_url_characters",
+})
+"""Notes that mean a document was not well-formed and was read by repairing it."""
 
 T = TypeVar("T")
 
@@ -98,7 +120,7 @@ def _check_parsed_dtd(root: etree._Element) -> None:
         raise UnsafeXMLError("document type declares ENTITY (entity expansion / XXE); refused")
 
 
-def make_parser() -> etree.XMLParser:
+def make_parser(recover: bool = True) -> etree.XMLParser:
     """An lxml parser that never resolves entities, loads DTDs or touches the network."""
     return etree.XMLParser(
         resolve_entities=False,
@@ -106,29 +128,166 @@ def make_parser() -> etree.XMLParser:
         load_dtd=False,
         dtd_validation=False,
         huge_tree=False,
-        recover=True,
+        recover=recover,
         remove_comments=True,
         remove_pis=True,
     )
 
 
-def parse_xml(body: bytes, url: str = "", limit: int = MAX_XML_BYTES) -> etree._Element:
-    """Parse ``body`` safely and return its root element.
+@dataclass
+class XMLDocument:
+    """A parsed discovery document: its root, its bytes and the repairs it needed."""
+
+    root: etree._Element
+    data: bytes
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        """True when the root element's end tag is missing: the document was cut short."""
+        end = re.compile(rb"</(?:[\w.-]+:)?" + re.escape(local_name(self.root).encode())
+                         + rb"\s*>")
+        return end.search(self.data[-4096:]) is None
+
+    def is_cut(self, name: str) -> bool:
+        """True when the document was cut short inside its last ``<name>`` element."""
+        if not self.truncated:
+            return False
+        tag = re.escape(name.encode())
+        starts = list(re.finditer(rb"<(?:[\w.-]+:)?" + tag + rb"(?=[\s>])", self.data))
+        if not starts:
+            return False
+        tail = self.data[starts[-1].end():]
+        return re.search(rb"</(?:[\w.-]+:)?" + tag + rb"\s*>", tail) is None
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    match = _XML_DECL_ENCODING.match(data)
+    return match.group(2).decode("ascii").lower() if match else None
+
+
+def redecode(data: bytes) -> tuple[bytes, str | None]:
+    """UTF-8 bytes of a document whose declared encoding its bytes contradict, and a note.
+
+    Two lies are common: ``encoding="UTF-16"`` on a file written in UTF-8 (libxml2 then finds
+    no root element), and UTF-8 (declared or by default) on Windows-1252 bytes.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:3] == b"\xef\xbb\xbf":
+        return data, None  # a BOM says what the bytes are
+    declared = _declared_encoding(data)
+    if declared and declared.startswith(("utf-16", "utf-32", "ucs")) and data[:5] == b"<?xml":
+        return (_XML_DECL_ENCODING.sub(rb"\1UTF-8\3", data, count=1),
+                f"redecoded_xml: declared {declared} but written in an ASCII-compatible "
+                "encoding; read as UTF-8")
+    if declared not in (None, "utf-8", "utf8"):
+        return data, None
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        from scrapers.extract.encoding import decode_page
+
+        page = decode_page(data)
+        if page.encoding == "utf-8":
+            return data, None  # mostly UTF-8: a few bad bytes, left to the parser
+        text = _XML_DECL_ENCODING.sub(rb"\1UTF-8\3", page.text.encode("utf-8"), count=1)
+        return text, f"redecoded_xml: declared {declared or 'utf-8'} but not UTF-8; read as " \
+                     f"{page.encoding}"
+    return data, None
+
+
+def _outside_cdata(data: bytes, repair: Callable[[bytes], tuple[bytes, int]]
+                   ) -> tuple[bytes, int]:
+    """Apply ``repair`` to every part of ``data`` outside CDATA sections; total its count."""
+    parts = _CDATA.split(data)
+    total = 0
+    for index in range(0, len(parts), 2):
+        parts[index], count = repair(parts[index])
+        total += count
+    return b"".join(parts), total
+
+
+def _html_entities(part: bytes) -> tuple[bytes, int]:
+    """HTML entity names (``&nbsp;``, ``&rsquo;``) as numeric references, and how many."""
+    replaced = 0
+
+    def numeric(match: re.Match[bytes]) -> bytes:
+        nonlocal replaced
+        name = match.group(1)
+        point = html.entities.name2codepoint.get(name.decode())
+        if name in _XML_ENTITIES or point is None:
+            return match.group(0)
+        replaced += 1
+        return b"&#%d;" % point
+
+    return _NAMED_ENTITY.sub(numeric, part), replaced
+
+
+def repair(data: bytes) -> tuple[bytes, list[str]]:
+    """Fix what commonly breaks hand-made feeds (outside CDATA); notes say what was fixed."""
+    notes = []
+    data, amps = _outside_cdata(data, lambda part: _BARE_AMPERSAND.subn(b"&amp;", part))
+    if amps:
+        notes.append(f"escaped_ampersands: {amps} bare '&' escaped")
+    data, entities = _outside_cdata(data, _html_entities)
+    if entities:
+        notes.append(f"html_entities: {entities} HTML entity names read as characters")
+
+    def close_voids(part: bytes) -> tuple[bytes, int]:
+        part, opened = _VOID_TAG.subn(rb"<\1\2/>", part)
+        part, _ = _VOID_END.subn(b"", part)
+        return part, opened
+
+    data, voids = _outside_cdata(data, close_voids)
+    if voids:
+        notes.append(f"closed_void_tags: {voids} unclosed HTML tags (<br>, <img>) closed")
+    return data, notes
+
+
+def _fromstring(data: bytes, url: str, recover: bool) -> tuple[etree._Element | None, list[str]]:
+    """Parse ``data``; the root (None if there is none) and libxml2's error messages."""
+    parser = make_parser(recover)
+    root = etree.fromstring(data, parser, base_url=url or None)
+    return root, [f"line {e.line}: {e.message}" for e in parser.error_log]
+
+
+def parse_document(body: bytes, url: str = "", limit: int = MAX_XML_BYTES) -> XMLDocument:
+    """Parse ``body`` safely: as it is when well-formed, else repaired (with notes).
 
     Raises TooLargeError, UnsafeXMLError or MalformedXMLError (all DiscoveryXMLError).
     """
     data = decode_body(body, limit)
     check_no_entity_declarations(data)
+    where = f" at {url}" if url else ""
     if not data.strip():
-        raise MalformedXMLError(f"empty document{f' at {url}' if url else ''}")
+        raise MalformedXMLError(f"empty document{where}")
+    data, note = redecode(data)
+    notes = [note] if note else []
     try:
-        root = etree.fromstring(data, make_parser(), base_url=url or None)
-    except etree.XMLSyntaxError as exc:
-        raise MalformedXMLError(f"not XML: {exc}") from None
+        root, _ = _fromstring(data, url, recover=False)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:
+        data, repaired = repair(data)
+        notes += repaired
+        try:
+            root, errors = _fromstring(data, url, recover=False)
+        except etree.XMLSyntaxError:
+            try:
+                root, errors = _fromstring(data, url, recover=True)
+            except etree.XMLSyntaxError as exc:
+                raise MalformedXMLError(f"not XML: {exc}") from None
+            if errors and root is not None:
+                notes.append(f"recovered_xml: {len(errors)} syntax errors recovered "
+                             f"(first: {errors[0][:120]})")
     if root is None or not isinstance(root.tag, str):
-        raise MalformedXMLError(f"not XML{f' at {url}' if url else ''}: no root element")
+        raise MalformedXMLError(f"not XML{where}: no root element")
     _check_parsed_dtd(root)
-    return root
+    return XMLDocument(root, data, notes)
+
+
+def parse_xml(body: bytes, url: str = "", limit: int = MAX_XML_BYTES) -> etree._Element:
+    """The root element of :func:`parse_document`."""
+    return parse_document(body, url, limit).root
 
 
 def local_name(element: etree._Element) -> str:
@@ -180,3 +339,16 @@ def take_bounded(items: Iterable[T], errors: list[str], limit: int = MAX_ENTRIES
             excess += 1
     if excess:
         errors.append(f"too_many_entries: {excess} entries beyond the {limit} limit ignored")
+
+
+def without_cut_entry(document: XMLDocument, name: str, entries: Iterable[T],
+                      errors: list[str]) -> Iterable[T]:
+    """``entries`` without the last one when the document was cut short inside it (noted)."""
+    if not document.is_cut(name):
+        return entries
+    kept = list(entries)
+    if kept:
+        kept.pop()
+        errors.append(f"truncated_document: the document ends inside its last <{name}>; "
+                      "that entry was dropped")
+    return kept

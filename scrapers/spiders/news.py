@@ -207,8 +207,14 @@ class NewsSpider(Spider):
                 {"url": response.url, "kind": kind, "reason": refused[0][:300]}
             )
             return None
+        from scrapers.discovery.xml import RECOVERY_REASONS
+
+        reasons = {reason.split(":")[0] for reason in links.errors}
         for reason in links.errors:
             stats.inc_value(f"newsflow/documents/errors/{reason.split(':')[0]}")
+        if reasons & RECOVERY_REASONS:  # not well-formed: read by repairing it
+            stats.inc_value("newsflow/documents/recovered")
+            stats.inc_value(f"newsflow/documents/recovered/{kind}")
         if self.doc_state is not None:
             self.doc_state.remember(
                 response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), links
