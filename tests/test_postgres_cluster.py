@@ -41,10 +41,15 @@ def _running(procs: list[psutil.Process]) -> list[psutil.Process]:
     return alive
 
 
-def test_server_listens_on_loopback_only_and_needs_its_password(pg_root: Path) -> None:
-    with PostgresCluster(pg_root, durable=False) as cluster:
+def test_server_listens_on_loopback_only_needs_its_password_and_is_reused(pg_root: Path) -> None:
+    (pg_root / "data.init").mkdir(parents=True)  # what an interrupted first initdb leaves
+    (pg_root / "data.init" / "junk").write_text("x")
+    cluster = PostgresCluster(pg_root, durable=False)
+    try:
+        assert cluster.init() is True, "a half-made cluster is initialised again"
+        assert not (pg_root / "data.init").exists()
+        uri = cluster.start()
         assert cluster.process is not None
-        uri = cluster.uri()
         assert uri.startswith("postgresql+psycopg2://newsflow:")
         assert uri.endswith(f"@127.0.0.1:{cluster.port}/airflow")
 
@@ -58,6 +63,8 @@ def test_server_listens_on_loopback_only_and_needs_its_password(pg_root: Path) -
             cur.execute("SELECT current_setting('listen_addresses'), "
                         "current_setting('unix_socket_directories')")
             assert cur.fetchone() == ("127.0.0.1", "")
+            cur.execute("CREATE TABLE kept (n int)")
+            cur.execute("INSERT INTO kept VALUES (42)")
         with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
             psycopg2.connect(host="127.0.0.1", port=cluster.port, user="newsflow",
                              password="wrong", dbname="airflow", connect_timeout=5)
@@ -69,15 +76,6 @@ def test_server_listens_on_loopback_only_and_needs_its_password(pg_root: Path) -
         assert not [c for c in listening if c.family == socket.AF_UNIX], "no unix socket"
         if os.geteuid() == 0:
             assert master.username() == SERVER_USER, "PostgreSQL refuses to run as root"
-
-
-def test_second_start_reuses_the_cluster_and_its_data(pg_root: Path) -> None:
-    cluster = PostgresCluster(pg_root, durable=False)
-    try:
-        cluster.start()
-        with contextlib.closing(cluster.connect("airflow")) as conn, conn.cursor() as cur:
-            cur.execute("CREATE TABLE kept (n int)")
-            cur.execute("INSERT INTO kept VALUES (42)")
         password = cluster.password()
         cluster.stop()
         cluster.stop()  # idempotent
@@ -96,50 +94,32 @@ def test_second_start_reuses_the_cluster_and_its_data(pg_root: Path) -> None:
         cluster.stop()
 
 
-def test_stop_is_a_fast_shutdown_that_does_not_wait_for_clients(pg_root: Path) -> None:
-    cluster = PostgresCluster(pg_root, durable=False)
-    cluster.start()
-    assert cluster.process is not None
-    family = _family(cluster.process.pid)
-    client = cluster.connect("airflow")
-    try:
-        client.autocommit = False
-        with client.cursor() as cur:
-            cur.execute("CREATE TABLE t (n int)")  # an open transaction holds a backend
-        cluster.stop()
-        assert _running(family) == [], "postmaster and every backend are gone"
-        log = cluster.log_path.read_text()
-        assert "received fast shutdown request" in log
-        assert "database system is shut down" in log
-    finally:
-        with contextlib.suppress(psycopg2.Error):
-            client.close()
-        cluster.stop()
-
-
-def test_start_stops_a_server_left_running_by_a_killed_supervisor(pg_root: Path) -> None:
+def test_fast_shutdown_of_a_server_left_running_by_a_killed_supervisor(pg_root: Path) -> None:
     orphaned = PostgresCluster(pg_root, durable=False)
     orphaned.start()
     assert orphaned.process is not None
     left = _family(orphaned.process.pid)
+    client = orphaned.connect("airflow")
+    client.autocommit = False
+    with client.cursor() as cur:
+        cur.execute("CREATE TABLE t (n int)")  # an open transaction: smart shutdown would wait
     fresh = PostgresCluster(pg_root, durable=False)  # the next run knows nothing of the old one
     try:
         fresh.start()
         assert fresh.process is not None
         assert orphaned.process.wait(timeout=10) is not None
-        assert _running(left) == []
-        with contextlib.closing(fresh.connect()) as conn, conn.cursor() as cur:
-            cur.execute("SELECT 1")
-            assert cur.fetchone() == (1,)
+        assert _running(left) == [], "postmaster and every backend are gone"
+        log = fresh.log_path.read_text()
+        assert "received fast shutdown request" in log
+        with contextlib.closing(fresh.connect("airflow")) as conn, conn.cursor() as cur:
+            cur.execute("SELECT to_regclass('t')")
+            assert cur.fetchone() == (None,), "the open transaction was rolled back"
+        family = _family(fresh.process.pid)
+        fresh.stop()
+        assert _running(family) == []
+        assert fresh.log_path.read_text().count("database system is shut down") == 2
     finally:
+        with contextlib.suppress(psycopg2.Error):
+            client.close()
         fresh.stop()
         orphaned.stop()
-
-
-def test_a_half_made_cluster_is_initialised_again(pg_root: Path) -> None:
-    (pg_root / "data.init").mkdir(parents=True)  # what an interrupted first initdb leaves
-    (pg_root / "data.init" / "junk").write_text("x")
-    cluster = PostgresCluster(pg_root, durable=False)
-    assert cluster.init() is True
-    assert (pg_root / "data" / "PG_VERSION").exists()
-    assert not (pg_root / "data.init").exists()
