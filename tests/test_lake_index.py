@@ -92,15 +92,16 @@ def state_file(root: Path) -> Path:
 
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Paths opened for reading through LakeLocation while the test runs."""
+    """Paths opened for reading through LakeLocation (seekable or streamed) while the test runs."""
     paths: list[str] = []
-    real = LakeLocation.open_input
+    for name in ("open_input", "open_stream"):
+        real = getattr(LakeLocation, name)
 
-    def spy(self: LakeLocation, path: str) -> Any:
-        paths.append(path)
-        return real(self, path)
+        def spy(self: LakeLocation, path: str, real: Any = real) -> Any:
+            paths.append(path)
+            return real(self, path)
 
-    monkeypatch.setattr(LakeLocation, "open_input", spy)
+        monkeypatch.setattr(LakeLocation, name, spy)
     yield paths
 
 
@@ -111,9 +112,11 @@ def test_a_merge_reads_the_index_not_every_partition(tmp_path: Path, opened: lis
     new_day = FIRST + timedelta(days=40)
     result = merge_articles(rows(on(new_day, 9000), on(new_day, 9001)), tmp_path)
     assert result.inserted == 2
-    # the new day's partition does not exist yet: only the source's two index files are read
+    # the new day's partition does not exist yet: only the state and the source's two index
+    # files are read
     assert sorted(Path(p).name for p in opened) == [f"articles{DELTA_SUFFIX}",
-                                                    f"articles{KEYS_SUFFIX}"]
+                                                    f"articles{KEYS_SUFFIX}",
+                                                    f"articles{STATE_SUFFIX}"]
     index = indexed(tmp_path)
     assert len(index) == 40 * 3 + 2 and index == {
         hash_of(key): [day] for key, day in stored_ids(tmp_path).items()}
@@ -132,7 +135,7 @@ def test_move_to_a_day_far_in_the_past_leaves_no_duplicate(tmp_path: Path,
     assert (result.inserted, result.removed) == (1, 1)
     assert where(tmp_path, url) == [far.isoformat()]
     assert len(read_articles(tmp_path, dates=[old])) == 2
-    assert sorted(opened) == sorted([str(index_file(tmp_path)),
+    assert sorted(opened) == sorted([str(state_file(tmp_path)), str(index_file(tmp_path)),
                                      str(index_file(tmp_path, suffix=DELTA_SUFFIX)),
                                      str(partition(tmp_path, old.isoformat()))])
     again = merge_articles(rows(on(old, 1201)), tmp_path)  # and back again
@@ -227,7 +230,8 @@ def test_streaming_merge_uses_and_keeps_the_same_index(tmp_path: Path,
     assert where(lake_dir, "https://dawn.com/news/501") == [target.isoformat()]
     lake_reads = [p for p in opened if p.startswith(f"{lake_dir}/")]
     assert sorted(Path(p).name for p in lake_reads) == [
-        f"articles{DELTA_SUFFIX}", f"articles{KEYS_SUFFIX}", "part-0.parquet"]
+        f"articles{DELTA_SUFFIX}", f"articles{KEYS_SUFFIX}", f"articles{STATE_SUFFIX}",
+        "part-0.parquet"]
     merge_articles(rows(on(target + timedelta(days=1), 9501, source="geo")), lake_dir)
     assert where(lake_dir, "https://dawn.com/news/9501") == [
         (target + timedelta(days=1)).isoformat()]

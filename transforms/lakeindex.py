@@ -253,10 +253,13 @@ class KeyIndex:
         return self
 
     def _read_file(self, source: str, suffix: str, schema: pa.Schema) -> pa.Table | None:
-        """One index file of a source, or None if it is missing or not such a file."""
+        """One index file of a source, or None if it is missing or not such a file.
+
+        Read whole with one streaming GET (no size request, no footer read first), then parsed.
+        """
         try:
-            with self.loc.open_input(self.source_path(source, suffix)) as handle:
-                table = pq.ParquetFile(handle).read()
+            raw = self.loc.read_bytes(self.source_path(source, suffix))
+            table = pq.read_table(pa.BufferReader(raw))
         except (FileNotFoundError, OSError, pa.ArrowInvalid):
             return None
         if not table.schema.remove_metadata().equals(schema, check_metadata=False):
