@@ -177,3 +177,56 @@ def test_an_indian_feed_with_ist_comments_keeps_plus_0530() -> None:
     assert metro.date_hint == datetime(2026, 11, 20, 10, 50, tzinfo=UTC)
     late = found["https://www.example.in/news/city/underpasses-flooded-4415.html"]
     assert late.date_hint == datetime(2026, 11, 20, 19, 40, tzinfo=UTC)
+
+
+# A Blogger-style Atom feed: API links (self, edit), comment feeds (replies), a podcast file.
+BLOGGER_ATOM = b"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:thr="http://purl.org/syndication/thread/1.0">
+  <id>tag:blogger.com,1999:blog-4412</id>
+  <title type="text">Valley Notes</title>
+  <link rel="self" type="application/atom+xml" href="https://www.example.pk/feeds/posts/default"/>
+  <entry>
+    <id>tag:blogger.com,1999:blog-4412.post-101</id>
+    <published>2026-11-20T08:00:00+05:00</published>
+    <title type="text">Road to the pass reopens</title>
+    <link rel="replies" type="application/atom+xml"
+          href="https://www.example.pk/feeds/101/comments/default" title="Post Comments"/>
+    <link rel="replies" type="text/html" href="https://www.example.pk/2026/11/road.html#comments"/>
+    <link rel="edit" type="application/atom+xml"
+          href="https://www.blogger.com/feeds/4412/posts/default/101"/>
+    <link rel="self" type="application/atom+xml"
+          href="https://www.example.pk/feeds/posts/default/101"/>
+    <link rel="alternate" type="text/html" href="https://www.example.pk/2026/11/road.html"
+          title="Road to the pass reopens"/>
+    <thr:total>3</thr:total>
+  </entry>
+  <entry>
+    <id>tag:blogger.com,1999:blog-4412.post-102</id>
+    <published>2026-11-20T09:00:00+05:00</published>
+    <title type="text">A draft with only API links</title>
+    <link rel="edit" type="application/atom+xml"
+          href="https://www.example.pk/feeds/posts/default/102"/>
+    <link rel="self" type="application/atom+xml"
+          href="https://www.example.pk/feeds/posts/default/102"/>
+  </entry>
+  <entry>
+    <id>https://www.example.pk/2026/11/podcast-episode-12.html</id>
+    <published>2026-11-20T10:00:00+05:00</published>
+    <title type="text">Podcast: episode 12</title>
+    <link rel="enclosure" type="audio/mpeg" length="1337"
+          href="https://www.example.pk/media/episode-12.mp3"/>
+    <link rel="http://www.iana.org/assignments/relation/self" type="application/atom+xml"
+          href="https://www.example.pk/feeds/posts/default/103"/>
+  </entry>
+</feed>
+"""
+
+
+def test_atom_entries_never_take_self_edit_replies_or_enclosure_links() -> None:
+    source = make_source(article_url_pattern=None)
+    links = parse_feed(BLOGGER_ATOM, "https://www.example.pk/feeds/posts/default", source)
+    assert [c.url for c in links.articles] == [
+        "https://www.example.pk/2026/11/road.html",
+        "https://www.example.pk/2026/11/podcast-episode-12.html",  # its http(s) <id>
+    ]
+    assert links.errors == ["missing_link: 1 entries without a usable http(s) link"]

@@ -46,13 +46,35 @@ def _rss_link(item: etree._Element) -> str | None:
     return None
 
 
+# Atom link relations that never point at the entry's article page (RFC 4287, RFC 5005, IANA).
+_NOT_THE_ARTICLE = frozenset({
+    "self", "edit", "edit-media", "replies", "enclosure", "related", "via", "license", "hub",
+    "first", "last", "next", "previous", "prev", "payment", "search", "service",
+})
+
+
+def _relation(link: etree._Element) -> str:
+    """A link's relation, lower-cased; an IANA URI form is reduced to its name."""
+    rel = (link.get("rel") or "alternate").strip().lower()
+    return rel.rsplit("/", 1)[-1] if rel.startswith(("http://", "https://")) else rel
+
+
 def _atom_link(entry: etree._Element) -> str | None:
-    """An Atom entry's alternate link (a link without rel counts as alternate)."""
-    links = list(find_children(entry, "link"))
-    for link in links:
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+    """An Atom entry's article link: its alternate link (no rel counts as alternate), else a
+    link of an unknown relation, else its ``<id>`` when that is an http(s) URL.
+
+    ``self``, ``edit``, ``replies``, ``enclosure`` and the other relations that name something
+    other than the article page are never used.
+    """
+    links = [(link, _relation(link)) for link in find_children(entry, "link") if link.get("href")]
+    for link, rel in links:
+        if rel == "alternate":
             return link.get("href")
-    return next((link.get("href") for link in links if link.get("href")), None)
+    for link, rel in links:
+        if rel not in _NOT_THE_ARTICLE:
+            return link.get("href")
+    entry_id = child_text(entry, "id") or ""
+    return entry_id if entry_id.lower().startswith(("http://", "https://")) else None
 
 
 def _rss_candidate(item: etree._Element, url: str, tz: tzinfo, via: str) -> Candidate | None:
