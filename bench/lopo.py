@@ -4,13 +4,13 @@ Usage::
 
     .venv/bin/python bench/lopo.py DATASET [DATASET ...] [--json OUT.json]
 
-A rule is an entry of a registry the extractor itself runs on every page (``body.CHROME_RULES``,
-``authors.NOT_A_NAME``, ``authors.PART_CLEANERS``, ``authors.OUTLET_RULES``), one phrase of the
-exact chrome list, or one cleanup step of the body (a module function listed in ``STEPS``
-below). The bench switches a rule off the way production would run without it: a registry entry
-is removed from its dict, a phrase from the set, a step is replaced by the function that does
-nothing (for the length of one measurement, then everything is put back). Nothing in the
-extractor reads a switch.
+A rule is an entry of a registry the extractor itself runs on every page
+(``body.CHROME_RULES``, ``body.TREE_RULES``, ``authors.NOT_A_NAME``, ``authors.PART_CLEANERS``,
+``authors.OUTLET_RULES``), one phrase of the exact chrome list, or one cleanup step of the body
+(a module function listed in ``STEPS`` below). The bench switches a rule off the way production
+would run without it: a registry entry is removed from its dict, a phrase from the set, a step is
+replaced by the function that does nothing (for the length of one measurement, then everything
+is put back). Nothing in the extractor reads a switch.
 
 1. Every page is extracted once with all rules on, while each rule records the pages where it
    fired (a predicate that answered True, a rewrite that changed its input).
@@ -226,6 +226,8 @@ def build_rules() -> list[Rule]:
 
     rules += [registry_rule("chrome", body.CHROME_RULES, key, BODY, _predicate_fired)
               for key in body.CHROME_RULES]
+    rules += [registry_rule("tree", body.TREE_RULES, key, BODY, _predicate_fired)
+              for key in body.TREE_RULES]
     rules += [Rule(f"exact:{phrase}", BODY,
                    lambda mode, hit, phrase=phrase: _exact_phrase_patch(phrase, mode, hit))
               for phrase in sorted(body._CHROME_EXACT)]

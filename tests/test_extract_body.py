@@ -321,7 +321,6 @@ def test_key_points_box_of_links_is_not_body() -> None:
     "Is the canal flooding near you? Get in touch at desk@ledger.example",
     "This is a breaking news story - more to follow",
     "Sana Qureshi 5 minutes ago", "Dylan Jones5 hours ago", "Updated 2 hours ago",
-    "Our Standards: The Ledger Code of Practice.", "Read our editorial policy",
 ])
 def test_more_chrome_lines(line: str) -> None:
     assert is_chrome(line)
@@ -333,6 +332,25 @@ def test_article_sentences_with_promo_words_are_not_chrome() -> None:
                  "The farmers got in touch with the council two days ago.",
                  "Our standards of water safety are the strictest, the minister said."):
         assert not is_chrome(line)
+
+
+@pytest.mark.parametrize("markup", [
+    '<p>Our Standards: <a href="/about-us/trust-principles.html">The Ledger Principles.</a></p>',
+    '<p>Read our <a href="https://ledger.example/policies/ethics">code of ethics</a>.</p>',
+    '<p><a href="/corrections">Found an error? See our corrections policy</a></p>',
+])
+def test_line_linking_to_a_policy_page_is_not_body(markup: str) -> None:
+    result = extract(page(body=f"<h1>Canal</h1>{markup}"), "https://ledger.example/news/canal")
+    assert result.body is not None and "met on day 4" in result.body
+    assert "Our Standards" not in result.body and "ethics" not in result.body
+    assert "corrections" not in result.body
+
+
+def test_sentence_with_a_link_to_a_news_story_is_body() -> None:
+    markup = ('<p>Our standards of water safety are <a href="/news/water-rules">the strictest</a>,'
+              ' the minister said.</p>')
+    result = extract(page(body=f"<h1>Canal</h1>{markup}"), "https://ledger.example/news/canal")
+    assert result.body is not None and "Our standards of water safety" in result.body
 
 
 @pytest.mark.parametrize("line", [

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -115,11 +116,6 @@ _CALL_OUT = re.compile(
     r"|(?:^|[-–—…:]\s*)more\s+to\s+follow\W*$",  # "..., with more to follow." is a sentence
     re.I,
 )
-_STANDARDS = re.compile(
-    r"^(?:read\s+|see\s+)?our\s+(?:editorial\s+)?(?:standards|principles|ethics\s+(?:policy|code)"
-    r"|(?:editorial|corrections)\s+(?:policy|guidelines))\s*(?:[:.\-–|]|$)",
-    re.I,
-)
 # A relative time stamp, alone or after a name or label ("Sana Qureshi 5 minutes ago", "Updated
 # 2 hours ago", "Dylan Jones5 hours ago" when the markup had no space): every word before it is
 # capitalised, as in a name or a label and not in a sentence.
@@ -149,8 +145,37 @@ def _link_share(el: etree._Element, text: str) -> float:
     return linked / len(text) if text else 0.0
 
 
+# A link to one of the outlet's own policy pages: about, standards, principles, ethics, terms ...
+_POLICY_PATH = re.compile(
+    r"(?:^|[/_.\-])(?:about(?:[_\-]us)?|policy|policies|standards|principles|ethics|terms"
+    r"|privacy|corrections|code[_\-]of[_\-]\w+|guidelines)(?:[/_.\-]|$)",
+    re.I,
+)
+
+
+def _is_link_teaser(el: etree._Element, text: str) -> bool:
+    """A short block that is nearly all link: a teaser for another page."""
+    return len(text) < 250 and _link_share(el, text) >= TEASER_LINK_SHARE
+
+
+def _is_policy_link(el: etree._Element, text: str) -> bool:
+    """"Our Standards: <the principles>", "Read our <ethics code>": a short line that is mostly a
+    link to a policy or about page of the site, wherever the site puts it."""
+    if len(text) >= 120 or _link_share(el, text) < 0.5:
+        return False
+    return any(_POLICY_PATH.search(urlsplit(ref.get("target") or "").path)
+               for ref in el.iter("ref"))
+
+
+# Rules that judge a block of trafilatura's tree by its links, by name (see CHROME_RULES).
+TREE_RULES: dict[str, Callable[[etree._Element, str], bool]] = {
+    "link_teaser": _is_link_teaser,
+    "policy_link": _is_policy_link,
+}
+
+
 def tree_paragraphs(body: etree._Element) -> list[str]:
-    """Paragraph texts from trafilatura's XML body; short all-link teasers are dropped."""
+    """Paragraph texts from trafilatura's XML body; link teasers and policy links are dropped."""
     out: list[str] = []
     for lb in body.iter("lb"):
         lb.text = " "  # a line break inside a paragraph separates words ("Name<br>Town")
@@ -166,7 +191,7 @@ def tree_paragraphs(body: etree._Element) -> list[str]:
         else:
             blocks = [(child, _element_text(child))]
         for el, text in blocks:
-            if text and not (len(text) < 250 and _link_share(el, text) >= TEASER_LINK_SHARE):
+            if text and not any(rule(el, text) for rule in TREE_RULES.values()):
                 out.append(text)
     return out
 
@@ -237,11 +262,6 @@ def _is_promo(text: str) -> bool:
     return len(text) < 300 and bool(_PROMO.search(text))
 
 
-def _is_standards_link(text: str) -> bool:
-    """"Our Standards: ..." / "Read our editorial policy": a link to the code."""
-    return len(text) < 120 and bool(_STANDARDS.match(text))
-
-
 def _is_relative_time(text: str) -> bool:
     """"Name 2 minutes ago": a byline with a relative time stamp."""
     return len(text) < 80 and bool(_AGO.match(text))
@@ -264,7 +284,6 @@ CHROME_RULES: dict[str, Callable[[str], bool]] = {
     "browser_notice": _is_browser_notice,
     "call_out": _is_call_out,
     "promo": _is_promo,
-    "standards_link": _is_standards_link,
     "relative_time": _is_relative_time,
     "newsletter": _is_newsletter,
 }
