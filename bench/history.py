@@ -13,9 +13,13 @@ have to build whatever the writer keeps beside the partitions.  The next ``--rep
 are timed (``merge``, their median).  Reads are counted at the ``LakeLocation`` boundary by
 wrapping its methods for the run (the production code runs unchanged): ``reads`` is files or
 objects opened for reading (``open_input`` + ``open_stream``; on S3 each open is at least one
-GET), ``lists`` directory listings, ``heads`` existence checks.  After the merges the lake is
-read back: every moved article must sit in its new partition only, and no ``article_id`` may be
-stored twice.
+GET), ``lists`` directory listings, ``heads`` existence checks, ``read KB`` the bytes readers
+took through those opens and ``put KB`` the bytes published (uploads, or finished local files),
+both the mean over the timed merges.  The key index compacts a source's delta into its base
+only every so many merges (``transforms.lakeindex``): one more merge is run with compaction
+forced (``compact s`` and its ``put KB``), so the occasional cost is shown too.  After the
+merges the lake is read back: every moved article must sit in its new partition only, and no
+``article_id`` may be stored twice.
 
 The same runs on moto's S3 server (a ``moto_server`` child on 127.0.0.1), the lake at
 ``s3://newsflow-bench/history-<days>``, with 4 sources rather than 28 (``--s3-sources``): moto
@@ -24,7 +28,8 @@ answers some 50 reads a second, and the cost per object is what the S3 table sho
 Goal: a merge with 365 days of history costs at most 1.5x one with 30 days, local and on S3;
 PASS/MISS is printed, the exit status is 0 either way.
 
-    .venv/bin/python bench/history.py [--days 30 180 365] [--repeat 2] [--no-s3] [--no-save]
+    .venv/bin/python bench/history.py [--days 30 180 365] [--repeat 2]
+                                         [--no-s3 | --no-local] [--no-save]
 """
 
 from __future__ import annotations
@@ -148,23 +153,96 @@ def new_day_batch(step: int, history_days: int, sources: int) -> Any:
     return frame
 
 
+class CountingReader:
+    """A file-like view of an Arrow input file that counts the bytes read through it."""
+
+    def __init__(self, inner: Any, counts: Counter[str]) -> None:
+        self.inner = inner
+        self.counts = counts
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read and count."""
+        data = self.inner.read() if size is None or size < 0 else self.inner.read(size)
+        self.counts["read bytes"] += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        """Seek the inner file."""
+        return self.inner.seek(offset, whence)
+
+    def tell(self) -> int:
+        """Position in the inner file."""
+        return self.inner.tell()
+
+    def close(self) -> None:
+        """Close the inner file."""
+        self.inner.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the inner file is closed."""
+        return bool(self.inner.closed)
+
+    def readable(self) -> bool:
+        """An input file."""
+        return True
+
+    def seekable(self) -> bool:
+        """Seekable when the inner file is."""
+        return bool(self.inner.seekable())
+
+    def writable(self) -> bool:
+        """Never."""
+        return False
+
+    def __enter__(self) -> CountingReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @contextlib.contextmanager
 def counting() -> Iterator[Counter[str]]:
-    """Count calls of LakeLocation's read, list and existence methods while inside."""
+    """Count LakeLocation's reads, lists, existence checks and bytes moved while inside.
+
+    ``read bytes`` are the bytes a reader asked for through ``open_input``/``open_stream``
+    (on S3 what the GETs fetched), ``written bytes`` the bytes published by ``_put`` (one
+    object upload) or ``publish`` (a finished local file).
+    """
+    import pyarrow as pa
+
     from transforms.storage import LakeLocation
 
     counts: Counter[str] = Counter()
-    originals = {name: getattr(LakeLocation, name) for name in COUNTED}
+    originals = {name: getattr(LakeLocation, name) for name in (*COUNTED, "_put", "publish")}
 
     def wrap(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         """``original`` with a counter in front."""
         def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
             counts[COUNTED[name]] += 1
-            return original(self, *args, **kwargs)
+            found = original(self, *args, **kwargs)
+            if name == "open_input":  # Parquet readers seek: an Arrow file around the counter
+                return pa.PythonFile(CountingReader(found, counts), mode="r")
+            if name == "open_stream":
+                return CountingReader(found, counts)
+            return found
         return counted
 
-    for name, original in originals.items():
-        setattr(LakeLocation, name, wrap(name, original))
+    def put(self: Any, path: str, data: Any) -> None:
+        """``_put`` counting the uploaded bytes."""
+        counts["written bytes"] += len(data)
+        originals["_put"](self, path, data)
+
+    def publish(self: Any, local_file: Path, path: str) -> None:
+        """``publish`` counting the published file's bytes."""
+        counts["written bytes"] += os.path.getsize(local_file)
+        originals["publish"](self, local_file, path)
+
+    for name in COUNTED:
+        setattr(LakeLocation, name, wrap(name, originals[name]))
+    LakeLocation._put = put  # type: ignore[method-assign]
+    LakeLocation.publish = publish  # type: ignore[method-assign]
     try:
         yield counts
     finally:
@@ -219,9 +297,25 @@ def run_size(root: Any, days: int, sources: int, repeat: int, workers: int) -> d
     build = time.perf_counter() - t0
     first = merge_day(root, 0, days, sources)
     timed = [merge_day(root, step, days, sources) for step in range(1, repeat + 1)]
-    rows = check_lake(root, days, repeat + 1, sources)
+    with compacting():
+        compact = merge_day(root, repeat + 1, days, sources)
+    rows = check_lake(root, days, repeat + 2, sources)
     return {"days": days, "files": files, "build": build, "first": first, "timed": timed,
-            "rows": rows, "merge": statistics.median(t["wall"] for t in timed)}
+            "compact": compact, "rows": rows,
+            "merge": statistics.median(t["wall"] for t in timed)}
+
+
+@contextlib.contextmanager
+def compacting() -> Iterator[None]:
+    """Make every merge inside compact the key index of the sources it changes."""
+    from transforms import lakeindex
+
+    saved = lakeindex.DELTA_MIN_ROWS, lakeindex.DELTA_FRACTION
+    lakeindex.DELTA_MIN_ROWS, lakeindex.DELTA_FRACTION = 0, 0.0
+    try:
+        yield
+    finally:
+        lakeindex.DELTA_MIN_ROWS, lakeindex.DELTA_FRACTION = saved
 
 
 def free_port() -> int:
@@ -277,12 +371,17 @@ def report_table(title: str, results: list[dict[str, Any]], out: Report) -> None
     """Print one table (one row per history length) and the 365-vs-30 verdict."""
     out(title)
     out(f"{'history':>8} {'files':>6} {'build s':>8} {'first s':>8} {'first reads':>11} "
-        f"{'merge s':>8} {'reads':>6} {'lists':>6} {'heads':>6} {'written':>7}")
+        f"{'merge s':>8} {'reads':>6} {'lists':>6} {'heads':>6} {'read KB':>8} "
+        f"{'put KB':>7} {'written':>7} {'compact s':>9} {'put KB':>7}")
     for r in results:
         t = r["timed"][-1]
+        read_kb = statistics.mean(m.get("read bytes", 0) for m in r["timed"]) / 1024
+        put_kb = statistics.mean(m.get("written bytes", 0) for m in r["timed"]) / 1024
         out(f"{r['days']:>5} d {r['files']:>6} {r['build']:>8.1f} {r['first']['wall']:>8.2f} "
             f"{r['first'].get('reads', 0):>11} {r['merge']:>8.2f} {t.get('reads', 0):>6} "
-            f"{t.get('lists', 0):>6} {t.get('heads', 0):>6} {t['written']:>7}")
+            f"{t.get('lists', 0):>6} {t.get('heads', 0):>6} {read_kb:>8.1f} {put_kb:>7.1f} "
+            f"{t['written']:>7} {r['compact']['wall']:>9.2f} "
+            f"{r['compact'].get('written bytes', 0) / 1024:>7.1f}")
     by_days = {r["days"]: r for r in results}
     low, high = min(by_days), max(by_days)
     if low != high:
@@ -310,6 +409,7 @@ def main() -> None:
     parser.add_argument("--s3-sources", type=int, default=S3_SOURCES,
                         help="sources on S3 (moto answers ~50 reads/s: fewer keep it short)")
     parser.add_argument("--no-s3", action="store_true", help="local lake only")
+    parser.add_argument("--no-local", action="store_true", help="S3 lake only")
     parser.add_argument("--no-save", action="store_true", help="do not append to results.md")
     args = parser.parse_args()
     out = Report()
@@ -318,9 +418,10 @@ def main() -> None:
         f"day, per source; merge = median of {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="newsflow-history-") as tmp:
         work = Path(tmp)
-        local = [run_size(work / f"lake-{days}", days, args.sources, args.repeat, workers=2)
-                 for days in sorted(args.days)]
-        report_table(f"local lake, {args.sources} sources", local, out)
+        if not args.no_local:
+            local = [run_size(work / f"lake-{days}", days, args.sources, args.repeat,
+                              workers=2) for days in sorted(args.days)]
+            report_table(f"local lake, {args.sources} sources", local, out)
         if not args.no_s3:
             with moto_server(work) as endpoint:
                 remote = [run_size(f"s3://{BUCKET}/history-{days}", days, args.s3_sources,
