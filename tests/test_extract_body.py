@@ -420,6 +420,15 @@ def test_sentences_about_newsletters_and_what_follows_are_not_chrome(line: str) 
     assert not is_chrome(line)
 
 
+@pytest.mark.parametrize("line", [
+    "You are using a browser version with limited support for CSS. Turn off compatibility mode.",
+    "You are using an outdated browser. Please upgrade your browser to read the Ledger.",
+    "Please enable JavaScript to view this page.",
+])
+def test_browser_notices_are_chrome(line: str) -> None:
+    assert is_chrome(line)
+
+
 def test_author_bio_under_short_name_or_after_a_description() -> None:
     paragraphs = ["One.", "Two.",
                   "A veteran farm reporter, Sana has covered irrigation since the old canal days.",

@@ -98,7 +98,7 @@ _CAPTION_CREDIT = re.compile(
     re.I,
 )
 _BROWSER_NOTICE = re.compile(
-    r"\b(?:you\s+are\s+using\s+(?:a|an)\s+(?:outdated\s+)?browser|browser\s+version\s+with\s+limited"
+    r"\b(?:you\s+are\s+using\s+(?:a|an)\s+(?:outdated\s+)?browser"
     r"|(?:please\s+)?(?:enable|turn\s+on)\s+javascript|javascript\s+is\s+(?:disabled|required)"
     r"|upgrade\s+your\s+browser|(?:un)?supported\s+browser)\b",
     re.I,
