@@ -155,7 +155,6 @@ STEPS: tuple[tuple[str, Any, str, Callable[..., Any], Callable[[Any, Any], bool]
     ("step:teasers", body, "_cut_teasers", lambda ps: ps, _paragraphs_changed),
     ("step:doubled", body, "_is_doubled", lambda p: False, _predicate_fired),
     ("step:author_bio", body, "_is_author_bio", lambda p, a: False, _predicate_fired),
-    ("step:header_block", body, "_drop_header_block", lambda ps, t: ps, _paragraphs_changed),
     ("step:meta_lines", body, "is_meta_line", lambda p: False, _predicate_fired),
     ("step:key_points", article, "key_points", lambda tree, ps: [], _key_points_fired),
     ("step:fill_from_container", article, "fill_from_container", lambda ps, main: ps,

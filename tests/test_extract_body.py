@@ -438,13 +438,6 @@ def test_author_bio_under_short_name_or_after_a_description() -> None:
     assert clean_paragraphs([bio, "One."], authors=["Sana Qureshi"]) == ["One."]
 
 
-def test_kicker_and_repeated_headline_at_start_dropped() -> None:
-    paragraphs = ["Canal Gates Reopen", "नहर के फाटक फिर खुले:दो साल बाद पानी पहुंचा",
-                  "Text begins here with a long sentence about the canal."]
-    assert clean_paragraphs(paragraphs, "नहर के फाटक फिर खुले: दो साल बाद पानी पहुंचा") == [
-        "Text begins here with a long sentence about the canal."]
-
-
 def test_printed_description_found_in_deeper_layout_and_behind_a_label() -> None:
     lead = "Officials say the new canal gates will end the water shortage in the south this year."
     head = f'<meta property="og:description" content="{lead}">'

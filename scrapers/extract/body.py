@@ -381,16 +381,6 @@ def _is_author_bio(paragraph: str, authors: list[str]) -> bool:
     return False
 
 
-def _drop_header_block(paragraphs: list[str], title_keys: set[str]) -> list[str]:
-    """Drop a headline repeated in the first three lines, with the short kicker lines above it."""
-    for index, para in enumerate(paragraphs[:3]):
-        if fold(para) in title_keys:
-            if all(len(p.split()) <= 12 for p in paragraphs[:index]):
-                return paragraphs[index + 1:]
-            break
-    return paragraphs
-
-
 def clean_paragraphs(paragraphs: list[str], title: str | None = None,
                      authors: list[str] | None = None, headings: tuple[str, ...] = ()
                      ) -> list[str]:
@@ -400,7 +390,6 @@ def clean_paragraphs(paragraphs: list[str], title: str | None = None,
     while kept and authors and _is_author_bio(kept[-1], authors):
         kept.pop()
     title_keys = {fold(t) for t in (title, *headings) if t}
-    kept = _drop_header_block(kept, title_keys)
     while kept and (is_meta_line(kept[0]) or fold(kept[0]) in title_keys
                     or (authors and _is_author_bio(kept[0], authors))):
         kept.pop(0)
