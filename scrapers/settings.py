@@ -26,6 +26,8 @@ DOWNLOAD_DELAY = 1.0
 DOWNLOAD_HANDLERS = {"data": None, "file": None, "ftp": None, "s3": None}
 # Bound download sizes: pages over 10 MB are refused and counted.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+# Sitemaps have their own bound: the sitemap protocol allows 50 MB (uncompressed) per file.
+NEWSFLOW_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # Retry-After is honoured (up to RETRY_AFTER_MAX s); redirect loops/offsite hops and truncated

@@ -54,6 +54,7 @@ def test_index_children_older_than_since_are_skipped_unknown_lastmod_kept() -> N
         "https://www.example.pk/sitemap-2026-11.xml",
         "https://www.example.pk/sitemap-news.xml",
     ]
+    assert links.skipped == {"sitemap_older_than_window": 1}
 
 
 def test_self_referencing_index_yields_nothing_to_follow() -> None:
@@ -123,3 +124,28 @@ def test_urlset_entries_are_bounded() -> None:
     links = parse_sitemap(body, INDEX_URL, make_source())
     assert len(links.articles) == 50_000
     assert links.errors == ["too_many_entries: 10 entries beyond the 50000 limit ignored"]
+    assert links.skipped == {"entries_over_limit": 10}
+
+
+# A plugin-made sitemap that lists its monthly archives inside the urlset, not in an index.
+MIXED_URLSET = b"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <url><loc>https://www.example.pk/news/2026/11/20/cabinet-meets</loc>
+       <lastmod>2026-11-20T09:00:00+05:00</lastmod></url>
+  <sitemap><loc>https://www.example.pk/sitemap-2026-11.xml</loc>
+           <lastmod>2026-11-20T12:00:00+05:00</lastmod></sitemap>
+  <sitemap><loc>https://www.example.pk/sitemap-2024-03.xml</loc>
+           <lastmod>2024-03-31T23:00:00+05:00</lastmod></sitemap>
+</urlset>
+"""
+
+
+def test_sitemaps_listed_inside_a_urlset_are_followed_and_counted() -> None:
+    since = datetime(2026, 11, 19, tzinfo=UTC)
+    links = parse_sitemap(MIXED_URLSET, INDEX_URL, make_source(), since=since)
+    assert [c.url for c in links.articles] == [
+        "https://www.example.pk/news/2026/11/20/cabinet-meets"]
+    assert links.documents == ["https://www.example.pk/sitemap-2026-11.xml"]
+    assert links.errors == [
+        "sitemap_in_urlset: 2 <sitemap> entries in a urlset, followed as child sitemaps"]
+    assert links.skipped == {"sitemap_older_than_window": 1}

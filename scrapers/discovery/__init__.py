@@ -29,3 +29,11 @@ class DocumentLinks:
     articles: list[Candidate] = field(default_factory=list)
     documents: list[str] = field(default_factory=list)  # child sitemaps, next listing page
     errors: list[str] = field(default_factory=list)  # counted reasons (malformed, too large, ...)
+    # Work deliberately not done, by reason (sitemaps older than the window, entries past the
+    # bound): not errors, but counted so that a cut in the data always shows.
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        """Count ``count`` pieces of work skipped for ``reason``."""
+        if count:
+            self.skipped[reason] = self.skipped.get(reason, 0) + count

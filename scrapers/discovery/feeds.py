@@ -144,7 +144,7 @@ def parse_feed(body: bytes, url: str, source: Source) -> DocumentLinks:
     tz = source.tz
     candidates = (
         _atom_candidate(entry, url, tz) if kind == "atom" else _rss_candidate(entry, url, tz, kind)
-        for entry in take_bounded(entries, links.errors)
+        for entry in take_bounded(entries, links.errors, skipped=links.skipped)
     )
     add_candidates(links, candidates, source, "missing_link")
     return links

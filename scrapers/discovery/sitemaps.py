@@ -56,7 +56,7 @@ def _children_of_index(
     offsite = damaged = 0
     children = without_cut_entry(document, "sitemap", find_children(document.root, "sitemap"),
                                  links.errors)
-    for child in take_bounded(children, links.errors):
+    for child in take_bounded(children, links.errors, skipped=links.skipped):
         target = clean_url(child_text(child, "loc"), url)
         if target is not None and has_replacement_character(target):
             damaged += 1
@@ -69,6 +69,7 @@ def _children_of_index(
             continue
         lastmod = parse_date(child_text(child, "lastmod"), source.tz)
         if since is not None and lastmod is not None and lastmod < since:
+            links.skip("sitemap_older_than_window")
             continue
         links.documents.append(target)
     if offsite:
@@ -79,13 +80,18 @@ def _children_of_index(
 
 
 def _entries_of_urlset(document: XMLDocument, url: str, source: Source,
-                       links: DocumentLinks) -> None:
+                       since: datetime | None, links: DocumentLinks) -> None:
     """The ``<url>`` entries of a urlset into ``links.articles``."""
     entries = without_cut_entry(document, "url", find_children(document.root, "url"),
                                 links.errors)
-    entries = take_bounded(entries, links.errors)
+    entries = take_bounded(entries, links.errors, skipped=links.skipped)
     candidates = (parse_sitemap_entry(entry, url, source.tz) for entry in entries)
     add_candidates(links, candidates, source, "missing_loc")
+    nested = sum(1 for _ in find_children(document.root, "sitemap"))
+    if nested:  # an index and a urlset in one file: its child sitemaps are followed too
+        links.errors.append(f"sitemap_in_urlset: {nested} <sitemap> entries in a urlset, "
+                            "followed as child sitemaps")
+        _children_of_index(document, url, source, since, links)
 
 
 def parse_sitemap(
@@ -94,7 +100,8 @@ def parse_sitemap(
     """Candidates of a urlset, or child sitemaps (``documents``) of a sitemap index.
 
     Gzip bodies are decompressed (bounded).  With ``since`` (aware; e.g. window start minus
-    slack), child sitemaps whose ``<lastmod>`` is older are skipped.  Never raises: unsafe,
+    slack), child sitemaps whose ``<lastmod>`` is older are skipped (counted in ``skipped``).
+    ``<sitemap>`` entries inside a urlset are followed like an index's.  Never raises: unsafe,
     oversized or malformed documents, and skipped entries, are reported in ``errors``.
     """
     links = DocumentLinks()
@@ -108,7 +115,7 @@ def parse_sitemap(
     if kind == "sitemapindex":
         _children_of_index(document, url, source, since, links)
     elif kind == "urlset":
-        _entries_of_urlset(document, url, source, links)
+        _entries_of_urlset(document, url, source, since, links)
     else:
         links.errors.append(f"not_a_sitemap: root element <{kind}> at {url}")
     return links

@@ -329,8 +329,12 @@ def child_text(element: etree._Element, name: str) -> str | None:
     return text_of(find_child(element, name))
 
 
-def take_bounded(items: Iterable[T], errors: list[str], limit: int = MAX_ENTRIES) -> Iterator[T]:
-    """Yield at most ``limit`` items; count the excess into ``errors`` as one reason."""
+def take_bounded(items: Iterable[T], errors: list[str], limit: int = MAX_ENTRIES,
+                 skipped: dict[str, int] | None = None) -> Iterator[T]:
+    """Yield at most ``limit`` items; count the excess into ``errors`` as one reason.
+
+    With ``skipped``, the number of entries ignored is added to its ``entries_over_limit``.
+    """
     excess = 0
     for index, item in enumerate(items):
         if index < limit:
@@ -339,6 +343,8 @@ def take_bounded(items: Iterable[T], errors: list[str], limit: int = MAX_ENTRIES
             excess += 1
     if excess:
         errors.append(f"too_many_entries: {excess} entries beyond the {limit} limit ignored")
+        if skipped is not None:
+            skipped["entries_over_limit"] = skipped.get("entries_over_limit", 0) + excess
 
 
 def without_cut_entry(document: XMLDocument, name: str, entries: Iterable[T],

@@ -24,6 +24,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from scrapers.discovery import Candidate, DocumentLinks
+from scrapers.discovery.xml import MAX_XML_BYTES
 from scrapers.records import build_record
 from scrapers.sources import Registry, Source, default_registry_path, load_registry
 from scrapers.state import DocumentState, needs_refetch
@@ -141,15 +142,19 @@ class NewsSpider(Spider):
         self.seen_documents.add(url)
         self.crawler.stats.inc_value(f"newsflow/documents/requested/{kind}")
         headers = self.doc_state.request_headers(url) if self.doc_state else {}
+        meta: dict[str, Any] = {
+            "kind": kind, "page": page, "max_pages": max_pages, "role": "document",
+            "handle_httpstatus_list": [304],
+        }
+        if kind == "sitemap":  # the sitemap protocol allows 50 MB, more than a page may be
+            meta["download_maxsize"] = self.crawler.settings.getint(
+                "NEWSFLOW_SITEMAP_MAXSIZE", MAX_XML_BYTES)
         return Request(
             url,
             callback=self.parse_document,
             errback=self.on_error,
             headers=headers,
-            meta={
-                "kind": kind, "page": page, "max_pages": max_pages, "role": "document",
-                "handle_httpstatus_list": [304],
-            },
+            meta=meta,
             priority=10,
             dont_filter=True,
         )
@@ -215,6 +220,8 @@ class NewsSpider(Spider):
         if reasons & RECOVERY_REASONS:  # not well-formed: read by repairing it
             stats.inc_value("newsflow/documents/recovered")
             stats.inc_value(f"newsflow/documents/recovered/{kind}")
+        for reason, count in links.skipped.items():
+            stats.inc_value(f"newsflow/documents/skipped/{reason}", count)
         if self.doc_state is not None:
             self.doc_state.remember(
                 response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), links
