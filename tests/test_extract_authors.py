@@ -140,3 +140,23 @@ def test_outlet_byline_in_another_script() -> None:
     result = extract(page(head, body), "https://ledger.example/news/x")
     assert result.authors == []
     assert result.byline_is_outlet is True
+
+
+@pytest.mark.parametrize(("byline", "expected"), [
+    ("von Lena Vogel", ["Lena Vogel"]),
+    ("par Claire Dubois", ["Claire Dubois"]),
+    ("por Lucía Ramos", ["Lucía Ramos"]),
+    ("di Marco Rossi e Giulia Bianchi", ["Marco Rossi", "Giulia Bianchi"]),
+    ("Di Marco Rossi", ["Marco Rossi"]),
+    ("Ursula von der Leyen", ["Ursula von der Leyen"]),  # a particle, not "by"
+    ("von der Leyen", ["von der Leyen"]),
+    ("Di Stefano", ["Di Stefano"]),  # a surname: one word after it
+    ("از عائشہ ملک", ["عائشہ ملک"]),  # Urdu and Dari "by"
+    ("نویسنده: احمد رحیمی", ["احمد رحیمی"]),  # Dari "writer:"
+    ("گزارشگر: احمد رحیمی", ["احمد رحیمی"]),  # Dari "reporter:"
+    ("لیکوال: احمد رحیمي", ["احمد رحیمي"]),  # Pashto "writer:"
+    ("எழுதியவர்: கவிதா ராஜன்", ["கவிதா ராஜன்"]),  # Tamil "written by:"
+    ("නිමල් පෙරේරා විසින්", ["නිමල් පෙරේරා"]),  # Sinhala "by", after the name
+])
+def test_by_in_other_languages_is_removed(byline: str, expected: list[str]) -> None:
+    assert clean_authors([byline])[0] == expected

@@ -26,8 +26,15 @@ _PREFIX = re.compile(
     r"|लेखक|लेखिका|रिपोर्ट|तहरीर|تحریر|رپورٹ|لکھاری|লেখক|লিখেছেন|প্রতিবেদন)\s*[:\-–—ः]?\s+",
     re.I,
 )
-# "By" in other languages, capitalised only: "Von", "Por", "Par", "Door", "Av", "Af".
-_FOREIGN_BY = re.compile(r"^\s*(?:Von|Por|Par|Door|Av|Af)\s+")
+# "By" in other languages before the name: German, Spanish/Portuguese, French, Italian, Dutch,
+# Scandinavian, capitalised or not but only before a capitalised given name and a surname (so
+# "von der Leyen" and "Di Stefano" stay); Urdu/Dari "از", Dari "writer:"/"reporter:", Pashto
+# "writer:", Tamil "written by:". Sinhala "විසින්" (by) follows the name.
+_FOREIGN_BY = re.compile(
+    r"^\s*(?:(?:[Vv]on|[Pp]or|[Pp]ar|[Dd]i|[Dd]oor|[Aa]v|[Aa]f)\s+(?=[^\W\d_a-z]\S*\s+\S)"
+    r"|(?:از|نویسنده|گزارشگر|لیکوال|எழுதியவர்)\s*[:\-–—]?\s+)"
+)
+_FOREIGN_BY_AFTER = re.compile(r"\s+විසින්\s*$")
 # "X द्वारा" (by X), "X की रिपोर्ट" / "X کی رپورٹ" (X's report) put the name first.
 _SUFFIX = re.compile(r"\s+(?:द्वारा|की\s+रिपोर्ट|کی\s+رپورٹ|এর\s+প্রতিবেদন)\s*$")
 _NOISE = re.compile(
@@ -123,7 +130,7 @@ def _desk_owner(part: str) -> str:
 
 
 def _strip_foreign_by(part: str) -> str:
-    return _FOREIGN_BY.sub("", part)
+    return _FOREIGN_BY_AFTER.sub("", _FOREIGN_BY.sub("", part))
 
 
 def _strip_agency_code(part: str) -> str:
