@@ -160,3 +160,14 @@ def test_outlet_byline_in_another_script() -> None:
 ])
 def test_by_in_other_languages_is_removed(byline: str, expected: list[str]) -> None:
     assert clean_authors([byline])[0] == expected
+
+
+@pytest.mark.parametrize(("byline", "expected"), [
+    ("Jane Roe (jr)", ["Jane Roe"]),
+    ("Jane Roe (JR)", ["Jane Roe"]),
+    ("Jane Roe (jr/dpa)", ["Jane Roe"]),
+    ("Lena Vogel (lv), Jonas Brandt (jb)", ["Lena Vogel", "Jonas Brandt"]),
+    ("Sana Qureshi (Multan)", ["Sana Qureshi (Multan)"]),  # a place, not initials
+])
+def test_staff_initials_in_parentheses_are_dropped(byline: str, expected: list[str]) -> None:
+    assert clean_authors([byline])[0] == expected

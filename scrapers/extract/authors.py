@@ -35,6 +35,10 @@ _FOREIGN_BY = re.compile(
     r"|(?:از|نویسنده|گزارشگر|لیکوال|எழுதியவர்)\s*[:\-–—]?\s+)"
 )
 _FOREIGN_BY_AFTER = re.compile(r"\s+විසින්\s*$")
+# Staff initials after a name: "Jane Roe (jr)", "(JR)", "(jr/dpa)" (a place such as "(Multan)"
+# is longer or mixed case).
+_STAFF_INITIALS = re.compile(
+    r"(?<=\w)\s*\((?:[a-z]{1,4}|[A-Z]{1,3})(?:\s*[/,]\s*[A-Za-z]{1,6})*\)\s*$")
 # "X द्वारा" (by X), "X की रिपोर्ट" / "X کی رپورٹ" (X's report) put the name first.
 _SUFFIX = re.compile(r"\s+(?:द्वारा|की\s+रिपोर्ट|کی\s+رپورٹ|এর\s+প্রতিবেদন)\s*$")
 _NOISE = re.compile(
@@ -133,6 +137,10 @@ def _strip_foreign_by(part: str) -> str:
     return _FOREIGN_BY_AFTER.sub("", _FOREIGN_BY.sub("", part))
 
 
+def _strip_staff_initials(part: str) -> str:
+    return _STAFF_INITIALS.sub("", part) if len(part.split()) >= 2 else part
+
+
 def _strip_agency_code(part: str) -> str:
     return split_agency_code(part)[0]
 
@@ -147,6 +155,7 @@ def _strip_place(part: str) -> str:
 PART_CLEANERS: dict[str, Callable[[str], str]] = {
     "foreign_by": _strip_foreign_by,
     "agency_code": _strip_agency_code,
+    "staff_initials": _strip_staff_initials,
     "place": _strip_place,
 }
 
