@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from scrapers.demo.loopback import HOST, free_port
+from scrapers.demo.loopback import HOST, free_port, port_is_free
 from scrapers.demo.postgres import PostgresCluster
 from scrapers.demo.standalone import PROJECT_ROOT, ProcessGroup, airflow_bin
 from tests.airflow_proc import AirflowApi, AirflowHarness
@@ -316,7 +316,7 @@ class HoldingProxy:
         self._stop.set()
         self._flowing.set()
         if self._listener is not None:
-            self._listener.close()
+            _close(self._listener)  # shutdown() first: it wakes the thread blocked in accept()
         with self._lock:
             for sock in self._sockets:
                 _close(sock)
@@ -453,6 +453,8 @@ class DistributedCluster:
         self.airflow: AirflowHarness | None = None
         self.workers: dict[str, CeleryWorker] = {}
         self.timings: dict[str, float] = {}
+        self.stopped_processes = 0  # how many processes stop() found running
+        self.leftovers: list[str] = []  # processes or ports still there after stop()
 
     @contextlib.contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -541,8 +543,54 @@ class DistributedCluster:
     def task_log_tails(self, run_id: str) -> str:
         return "\n".join(w.task_log_tails(run_id) for w in self.workers.values())
 
+    def processes(self) -> list[Any]:
+        """psutil.Process of everything the cluster runs now, children included."""
+        import psutil
+
+        groups = [w.group for w in self.workers.values()]
+        groups += [self.airflow.group if self.airflow else None, self.broker.group, self.s3.group]
+        found = {p.pid: p for g in groups if g is not None for p in g.tree()}
+        if self.postgres.process is not None:
+            with contextlib.suppress(psutil.Error):
+                master = psutil.Process(self.postgres.process.pid)
+                found.update({p.pid: p for p in [master, *master.children(recursive=True)]})
+        return list(found.values())
+
+    def ports(self) -> dict[str, int]:
+        """The 127.0.0.1 ports the cluster's services listen on, by service."""
+        ports = {"redis": self.broker.port, "s3": self.s3.port}
+        if self.proxy is not None:
+            ports["s3 proxy"] = self.proxy.port
+        if self.postgres.port is not None:
+            ports["postgres"] = self.postgres.port
+        if self.airflow is not None:
+            ports["api-server"] = self.airflow.api_port
+        return ports
+
     def stop(self) -> None:
-        """Stop everything, workers first and PostgreSQL last; safe to call twice."""
+        """Stop everything, workers first and PostgreSQL last; record what is left running.
+
+        Safe to call twice.
+        """
+        import psutil
+
+        running = self.processes()
+        self.stopped_processes = max(self.stopped_processes, len(running))
+        try:
+            self._stop_all()
+        finally:
+            left = []
+            for proc in running:
+                with contextlib.suppress(psutil.Error):
+                    if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                        left.append(f"pid {proc.pid}: {' '.join(proc.cmdline())[:160]}")
+            with contextlib.suppress(TimeoutError):  # a socket may take a moment to close
+                wait_until(lambda: all(map(port_is_free, self.ports().values())), "ports", 10)
+            left += [f"{name} port {port} still bound" for name, port in self.ports().items()
+                     if not port_is_free(port)]
+            self.leftovers = left
+
+    def _stop_all(self) -> None:
         steps: list[Callable[[], None]] = [w.stop for w in self.workers.values()]
         if self.airflow is not None:
             steps.append(self.airflow.stop)
