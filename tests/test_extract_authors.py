@@ -171,3 +171,13 @@ def test_by_in_other_languages_is_removed(byline: str, expected: list[str]) -> N
 ])
 def test_staff_initials_in_parentheses_are_dropped(byline: str, expected: list[str]) -> None:
     assert clean_authors([byline])[0] == expected
+
+
+@pytest.mark.parametrize("byline", [
+    "Found a mistake? Let us know", "Spotted an error?", "Report a correction",
+    "Follow us on X", "View all posts", "More from this author", "About the author",
+    "गलती मिली? हमें बताएं", "ভুল পেলে জানান", "غلطی کی نشاندہی کریں", "हमें फॉलो करें",
+])
+def test_interface_strings_are_not_authors(byline: str) -> None:
+    assert clean_authors([byline])[0] == []
+    assert clean_authors(["Sana Qureshi", byline])[0] == ["Sana Qureshi"]

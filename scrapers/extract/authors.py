@@ -197,12 +197,30 @@ def _is_not_name_shaped(part: str) -> bool:
     return not words or len(words) > 6 or len(part) > 60 or not any(ch.isalpha() for ch in part)
 
 
+# Interface text caught in a byline box: correction prompts, follow/view/more links, author-box
+# headings, in English and (by their key word) in Hindi, Nepali, Bengali and Urdu.
+_INTERFACE = re.compile(
+    r"\?|^(?:found|spotted|see|noticed?)\s+(?:a|an)\s+(?:mistake|error|typo)"
+    r"|^(?:report|suggest|submit)\s+(?:a|an)\s+(?:correction|error|mistake|typo)"
+    r"|^(?:follow|subscribe\s+to|contact|email|message|view|see|read|more|all)\s+"
+    r"(?:us|me|him|her|them|on|all|more|the\s+author|this\s+author|author|full|posts|articles"
+    r"|stories|profile|from|by)\b"
+    r"|^about\s+the\s+(?:author|writer|reporter)|^author\s+(?:profile|bio|page)"
+    r"|गलती|गल्ती|त्रुटि|फॉलो|फलो|ভুল|ফলো|غلطی|فالو",
+    re.I,
+)
+def _is_interface(part: str) -> bool:
+    """"Found a mistake?", "Follow us on X", "View all posts", "गलती मिली?": not a name."""
+    return bool(_INTERFACE.search(part))
+
+
 # Every test that a byline part names no person, by name (see PART_CLEANERS).
 NOT_A_NAME: dict[str, Callable[[str], bool]] = {
     "credit": _is_credit,
     "noise": _is_noise,
     "dateish": _is_dateish,
     "shape": _is_not_name_shaped,
+    "interface": _is_interface,
 }
 
 
