@@ -181,3 +181,16 @@ def test_staff_initials_in_parentheses_are_dropped(byline: str, expected: list[s
 def test_interface_strings_are_not_authors(byline: str) -> None:
     assert clean_authors([byline])[0] == []
     assert clean_authors(["Sana Qureshi", byline])[0] == ["Sana Qureshi"]
+
+
+@pytest.mark.parametrize("byline", [
+    "Politics", "World News", "Opinion", "Sport", "Business", "India News", "Breaking News",
+    "राजनीति", "देश", "খেলা", "আন্তর্জাতিক", "سیاست", "کھیل", "खेलकुद",
+])
+def test_section_and_tag_words_are_not_authors(byline: str) -> None:
+    assert clean_authors([byline])[0] == []
+
+
+def test_names_that_contain_a_section_word_are_kept() -> None:
+    assert clean_authors(["India Knight", "Opinion Editor Sana Qureshi"])[0] == [
+        "India Knight", "Opinion Editor Sana Qureshi"]

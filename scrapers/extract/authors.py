@@ -209,9 +209,39 @@ _INTERFACE = re.compile(
     r"|गलती|गल्ती|त्रुटि|फॉलो|फलो|ভুল|ফলো|غلطی|فالو",
     re.I,
 )
+# Section and tag words a byline box may hold instead of a name ("Politics", "World News"),
+# in English and the region's languages; only a whole part counts ("India Knight" is a name).
+_SECTION_WORDS = {
+    "news", "politics", "business", "sport", "sports", "world", "opinion", "opinions",
+    "entertainment", "technology", "tech", "lifestyle", "health", "science", "national",
+    "international", "local", "india", "nation", "economy", "culture", "travel", "food",
+    "education", "environment", "crime", "cricket", "football", "elections", "latest", "trending",
+    "features", "analysis", "editorial", "editorials", "blog", "blogs", "video", "videos",
+    "photos", "live", "explainer", "breaking", "top stories", "home", "region", "regional",
+    "asia", "south asia", "pakistan", "bangladesh", "nepal", "sri lanka", "afghanistan",
+    "maldives", "city", "metro", "markets", "money",
+    "देश", "विदेश", "राजनीति", "खेल", "मनोरंजन", "व्यापार", "कारोबार", "राष्ट्रीय",
+    "अंतरराष्ट्रीय", "समाचार", "ताजा खबर", "खबर", "खबरें", "दुनिया", "खेलकुद", "अर्थ",
+    "प्रदेश", "विचार", "मुख्य समाचार",
+    "প্রচ্ছদ", "জাতীয়", "আন্তর্জাতিক", "খেলা", "রাজনীতি", "বিনোদন", "অর্থনীতি", "সারাদেশ",
+    "মতামত", "বাণিজ্য", "খবর",
+    "سیاست", "کھیل", "دنیا", "کاروبار", "تفریح", "قومی", "بین الاقوامی", "خبریں", "تازہ ترین",
+    "پاکستان", "ادارتی", "کالم",
+}
+_SECTION_WORDS = {unicodedata.normalize("NFC", w) for w in _SECTION_WORDS}
+
+
 def _is_interface(part: str) -> bool:
     """"Found a mistake?", "Follow us on X", "View all posts", "गलती मिली?": not a name."""
     return bool(_INTERFACE.search(part))
+
+
+def _is_section_word(part: str) -> bool:
+    """"Politics", "World News", "राजनीति": a section or tag word, not a name."""
+    words = _words(part)
+    if words and words[-1] == "news" and len(words) > 1:
+        words = words[:-1]  # "World News", "India News"
+    return " ".join(words) in _SECTION_WORDS
 
 
 # Every test that a byline part names no person, by name (see PART_CLEANERS).
@@ -221,6 +251,7 @@ NOT_A_NAME: dict[str, Callable[[str], bool]] = {
     "dateish": _is_dateish,
     "shape": _is_not_name_shaped,
     "interface": _is_interface,
+    "section_word": _is_section_word,
 }
 
 
