@@ -238,7 +238,7 @@ def build_rules() -> list[Rule]:
     rules += [registry_rule("author_not_name", authors.NOT_A_NAME, key, AUTHORS,
                             _predicate_fired) for key in authors.NOT_A_NAME]
     rules += [registry_rule("author_outlet", authors.OUTLET_RULES, key, AUTHORS,
-                            _predicate_fired) for key in getattr(authors, "OUTLET_RULES", {})]
+                            _predicate_fired) for key in authors.OUTLET_RULES]
     return rules
 
 

@@ -194,3 +194,27 @@ def test_section_and_tag_words_are_not_authors(byline: str) -> None:
 def test_names_that_contain_a_section_word_are_kept() -> None:
     assert clean_authors(["India Knight", "Opinion Editor Sana Qureshi"])[0] == [
         "India Knight", "Opinion Editor Sana Qureshi"]
+
+
+@pytest.mark.parametrize(("byline", "outlets"), [
+    ("Sana Qureshi, Valley Ledger News", ["Valley Ledger"]),
+    ("Sana Qureshi | Valley Ledger Digital", ["The Valley Ledger"]),
+    ("Sana Qureshi and Times of Multan", ["timesofmultan.example", "timesofmultan"]),
+    ("Sana Qureshi, ValleyLedger.example", ["valleyledger.example", "valleyledger"]),
+])
+def test_outlet_spelt_another_way_is_not_an_author_beside_people(
+        byline: str, outlets: list[str]) -> None:
+    assert clean_authors([byline], outlets) == (["Sana Qureshi"], None)
+
+
+def test_outlet_spelt_another_way_alone_is_the_outlet() -> None:
+    assert clean_authors(["Times of Multan"], ["timesofmultan"]) == ([], "Times of Multan")
+
+
+def test_agency_is_not_taken_for_the_outlet() -> None:
+    assert clean_authors(["Sana Qureshi, AP"], ["apnews.example", "apnews"])[0] == [
+        "Sana Qureshi", "AP"]
+
+
+def test_writer_whose_name_is_the_site_name_stays_a_writer() -> None:
+    assert clean_authors(["Jane Roe"], ["janeroe.example", "janeroe"]) == (["Jane Roe"], None)

@@ -259,6 +259,42 @@ def _is_name(part: str) -> bool:
     return not any(rule(part) for rule in NOT_A_NAME.values())
 
 
+def _is_outlet_name(key: str, outlets: set[str]) -> bool:
+    """The part, folded, is one of the outlet's names (with or without "the")."""
+    return key in outlets or key.removeprefix("the ") in outlets
+
+
+# Words an outlet adds to its name in a byline ("Valley Ledger Digital", "Ledger News").
+_OUTLET_TAILS = {"news", "online", "digital", "tv", "media", "network", "web", "staff", "com",
+                 "net", "org", "in", "pk", "bd", "np", "lk", "co", "uk"}
+
+
+def _squeezed(key: str) -> str:
+    """A folded name without "the", trailing outlet words and spaces: "timesofmultan"."""
+    words = key.removeprefix("the ").split()
+    while len(words) > 1 and words[-1] in _OUTLET_TAILS:
+        words.pop()
+    return "".join(words)
+
+
+def _is_outlet_alias(key: str, outlets: set[str]) -> bool:
+    """The outlet spelt another way: "Times of Multan" for "timesofmultan", "Ledger News" or
+    "Ledger.example" for "Ledger"."""
+    words = key.split()
+    if not ({"of", "the"} & set(words) or words[-1] in _OUTLET_TAILS or len(words) == 1):
+        return False  # "Jane Roe" on janeroe.example is the writer, not an alias of the site
+    squeezed = _squeezed(key)
+    return len(squeezed) >= 3 and squeezed in {_squeezed(o) for o in outlets}
+
+
+# Tests that a byline part is the outlet itself, by name (see PART_CLEANERS); an agency
+# ("AP" on an "apnews" site) is never taken for the outlet.
+OUTLET_RULES: dict[str, Callable[[str, set[str]], bool]] = {
+    "same_name": _is_outlet_name,
+    "alias": _is_outlet_alias,
+}
+
+
 def clean_authors(
     bylines: Iterable[str], outlet_names: Iterable[str] = ()
 ) -> tuple[list[str], str | None]:
@@ -279,12 +315,12 @@ def clean_authors(
                 continue
             if not key or key in seen:
                 continue
-            if key in outlets or key.removeprefix("the ") in outlets:
+            if not is_agency(part) and any(rule(key, outlets) for rule in OUTLET_RULES.values()):
                 outlet_hit = outlet_hit or part
                 continue
             if is_desk(part):
                 owner = fold(_desk_owner(part))
-                if owner and (owner in outlets or owner.removeprefix("the ") in outlets):
+                if owner and _is_outlet_name(owner, outlets):
                     outlet_hit = outlet_hit or part
                 after_desk = index == 0
                 continue
