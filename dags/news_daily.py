@@ -8,6 +8,13 @@ and publish (only when every crawl and every gate succeeded: an event on the `ne
 Asset whose extra carries the day's row counts per source; otherwise the run ends failed).
 Heavy imports (scrapy, pandas, pyarrow) happen inside the tasks, never at parse time.
 
+Which UTC day a run crawls (plan's log names it on its first line): the `day` param when set
+(a manual run of a chosen day); else the run's data interval: a scheduled or backfill run for
+day D has logical date D and is labelled Run After D+1 in the UI; a manual run with logical date
+X (any time of that day) gets the last whole interval before X: the UTC day before X's day; a
+run triggered without a logical date crawls the previous UTC day. Every task after plan takes
+the day from plan's jobs.
+
 Settings (environment, read at parse time; docs/scale-out.md): NEWSFLOW_CRAWL_QUEUE (crawl),
 NEWSFLOW_LAKE_QUEUE (lake: plan, write, gate, report, publish), NEWSFLOW_CRAWL_POOL
 (default_pool; `newsflow_crawl` once `python -m scrapers.pools` made it), NEWSFLOW_MAX_ACTIVE_TASKS
@@ -53,8 +60,14 @@ with DAG(
     max_active_runs=3,
     max_active_tasks=MAX_ACTIVE_TASKS,
     default_args={"retries": RETRIES, "retry_delay": timedelta(minutes=5)},
+    # Every param may be left empty (a type that admits null is what the trigger form reads as
+    # "not required"): a scheduled run uses none of them.
     params={
-        "sources": Param([], type="array", items={"type": "string"},
+        "day": Param(None, type=["null", "string"], format="date", title="UTC day",
+                     description="The UTC day to crawl (a manual run of a chosen day). Empty: "
+                                 "the run's data interval, or the previous UTC day when the run "
+                                 "has no logical date."),
+        "sources": Param([], type=["array", "null"], items={"type": "string"},
                          description="Source ids to crawl; empty means every source."),
         "registry": Param(None, type=["null", "string"],
                           description="Registry YAML path; default NEWSFLOW_REGISTRY."),
@@ -65,15 +78,16 @@ with DAG(
 
     @task(queue=LAKE_QUEUE)
     def plan() -> list[dict]:
-        """Resolve the UTC day and validate the registry before any crawl starts."""
-        from scrapers.plan import plan_crawls, resolve_registry, resolve_window
+        """Resolve the UTC day and validate the registry before any crawl starts.
+
+        Every later task takes the day from these jobs, never from the run's context: a run
+        triggered without a logical date has no data interval.
+        """
+        from scrapers.dagtasks import plan_run
 
         ctx = get_current_context()
-        start, end = resolve_window(ctx.get("data_interval_start"), ctx.get("data_interval_end"))
-        registry = resolve_registry(ctx["params"].get("registry"))
-        jobs = plan_crawls(start, end, registry, ctx["params"].get("sources"), ctx["run_id"])
-        print(f"window [{start}, {end}) sources: {[(j.source, j.group) for j in jobs]}")
-        return [job.to_dict() for job in jobs]
+        return plan_run(ctx["params"], ctx.get("data_interval_start"),
+                        ctx.get("data_interval_end"), ctx["run_id"])
 
     @task(map_index_template="{{ source_id }}", queue=CRAWL_QUEUE, pool=CRAWL_POOL,
           max_active_tis_per_dagrun=CRAWLS_PER_RUN)
@@ -106,9 +120,7 @@ with DAG(
         """Write the run report (HTML + run_reports rows) and print its file:// link."""
         from scrapers.dagtasks import report_run
 
-        ctx = get_current_context()
-        return report_run(jobs, summary, run_id=ctx["run_id"],
-                          fallback_day=ctx["data_interval_start"].date())
+        return report_run(jobs, summary, run_id=get_current_context()["run_id"])
 
     @task(queue=LAKE_QUEUE, outlets=[NEWS_ARTICLES])
     def publish(jobs: list[dict], summary: dict) -> dict:
@@ -116,8 +128,7 @@ with DAG(
         from scrapers.dagtasks import publish_extra
 
         ctx = get_current_context()
-        extra = publish_extra(jobs, summary, run_id=ctx["run_id"],
-                              fallback_day=ctx["data_interval_start"].date())
+        extra = publish_extra(jobs, summary, run_id=ctx["run_id"])
         ctx["outlet_events"][NEWS_ARTICLES].extra = extra
         print(f"news_articles event extra: {extra}")
         return extra

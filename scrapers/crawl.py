@@ -83,6 +83,57 @@ def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def error_digest(lists: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
+    """The crawl's errors grouped by kind (``HttpError``, ``DNSLookupError``...), most first.
+
+    Each group has its count and its first message with the URL it came from, so a report can
+    say what went wrong without listing every failed request.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for error in lists.get("errors", []) or []:
+        message = str(error.get("reason") or "unknown error")
+        kind = message.split(":", 1)[0].strip() or "error"
+        group = groups.setdefault(kind, {"kind": kind, "count": 0, "url": error.get("url"),
+                                         "message": message})
+        group["count"] += 1
+    ranked = sorted(groups.values(), key=lambda g: -g["count"])  # stable: first seen first
+    return ranked[:limit]
+
+
+def describe_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any], *,
+                   stats_file: str, warc: str | None) -> str:
+    """A short per-source summary for the crawl task's log: what was found, kept and refused."""
+    counts = summarize_stats(stats)
+
+    def get(key: str) -> int:
+        return int(stats.get(key, 0) or 0)
+
+    in_window = (counts["candidates"] - get("newsflow/candidates/not_article_url")
+                 - get("newsflow/candidates/outside_window"))
+    errors = counts["article_errors"] + counts["documents_failed"]
+    lines = [
+        f"crawl of {source_id}: {stats.get('finish_reason', 'unknown')}",
+        f"  documents     {counts['documents_ok']} fetched, {counts['documents_failed']} failed"
+        f", {get('newsflow/documents/not_modified')} not modified",
+        f"  candidates    {counts['candidates']} found, {in_window} in the window "
+        f"({get('newsflow/candidates/duplicate')} repeats), "
+        f"{get('newsflow/candidates/outside_window')} outside it",
+        f"  articles      {counts['requested']} requested, {counts['fetched']} fetched, "
+        f"{counts['staged']} staged, {get('newsflow/articles/known_skipped')} already in the "
+        f"lake, {get('newsflow/articles/outside_window')} dated outside the window, "
+        f"{counts['not_article']} not articles",
+        f"  robots.txt    {counts['robots_refused']} refused"
+        + "".join(f", {url}" for url in (lists.get("robots_refused") or [])[:3]),
+        f"  errors        {errors}",
+    ]
+    for group in error_digest(lists):
+        lines.append(f"    {group['count']} x {group['kind']}, first: {group['url']}: "
+                     f"{group['message']}")
+    lines += [f"  WARC          {warc or 'none (nothing archived)'}",
+              f"  stats file    {stats_file}"]
+    return "\n".join(lines)
+
+
 def judge_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any]) -> None:
     """Raise CrawlFailed if the stats show a failed crawl."""
     counts = summarize_stats(stats)

@@ -8,7 +8,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapers.crawl import CrawlFailed, judge_crawl, run_crawl, summarize_stats
+from scrapers.crawl import (
+    CrawlFailed,
+    describe_crawl,
+    error_digest,
+    judge_crawl,
+    run_crawl,
+    staged_uri,
+    summarize_stats,
+)
 from scrapers.sources import Quality, load_registry
 from scrapers.staging import (
     StageKeys,
@@ -24,20 +32,81 @@ if TYPE_CHECKING:
     from transforms.quality import GateResult
 
 
-def crawl_source(job: dict[str, Any]) -> dict[str, Any]:
-    """Run one source's crawl; raise CrawlFailed (failing only this mapped task) on failure."""
-    result = run_crawl(
-        job["source"],
-        datetime.fromisoformat(job["start"]),
-        datetime.fromisoformat(job["end"]),
-        registry=Path(job["registry"]),
-        day=date.fromisoformat(job["day"]),
-        run=job.get("run"),
-        group=job.get("group"),
+def plan_run(params: dict[str, Any], interval_start: datetime | None,
+             interval_end: datetime | None, run_id: str) -> list[dict[str, Any]]:
+    """The run's crawl jobs; first prints the window it crawls and which rule chose it."""
+    from scrapers.plan import (
+        describe_window,
+        parse_day,
+        plan_crawls,
+        resolve_registry,
+        resolve_window,
+        window_source,
     )
+
+    day = parse_day(params.get("day"))
+    start, end = resolve_window(interval_start, interval_end, day=day)
+    print(describe_window(start, end, window_source(day, interval_start, interval_end)),
+          flush=True)
+    registry = resolve_registry(params.get("registry"))
+    jobs = plan_crawls(start, end, registry, params.get("sources"), run_id)
+    print(f"{len(jobs)} source(s) from {registry}: "
+          + ", ".join(f"{j.source} (group {j.group})" for j in jobs))
+    return [job.to_dict() for job in jobs]
+
+
+def crawl_source(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one source's crawl; raise CrawlFailed (failing only this mapped task) on failure.
+
+    Either way the task log gets the crawl's summary (``describe_crawl``) first.
+    """
+    try:
+        result = run_crawl(
+            job["source"],
+            datetime.fromisoformat(job["start"]),
+            datetime.fromisoformat(job["end"]),
+            registry=Path(job["registry"]),
+            day=date.fromisoformat(job["day"]),
+            run=job.get("run"),
+            group=job.get("group"),
+        )
+    except CrawlFailed:
+        print_crawl_summary(job)
+        raise
+    print_crawl_summary(job, result.stats, result.lists)
     summary = result.summary()
     print(json.dumps(summary, indent=1))
     return summary
+
+
+def print_crawl_summary(job: dict[str, Any], stats: dict[str, Any] | None = None,
+                        lists: dict[str, Any] | None = None) -> None:
+    """Print ``describe_crawl`` for a job, reading its staged stats file when not given."""
+    location = staging_location()
+    keys = job_keys(job, location)
+    if stats is None:
+        payload = read_stats(location, keys)
+        if payload is None:
+            print(f"crawl of {job['source']}: no stats file at {staged_uri(location, keys.stats)}")
+            return
+        stats, lists = payload["stats"], payload.get("lists", {})
+    print(describe_crawl(job["source"], stats, lists or {},
+                         stats_file=staged_uri(location, keys.stats),
+                         warc=warc_written(job, stats)), flush=True)
+
+
+def warc_written(job: dict[str, Any], stats: dict[str, Any]) -> str | None:
+    """Where the crawl archived its exchanges, with the count; None if it archived nothing."""
+    from scrapers.warc import make_run_key, raw_relpath
+    from transforms.lake import lake_location
+
+    records = int(stats.get("newsflow/raw/records", 0) or 0)
+    if records == 0:
+        return None
+    day = date.fromisoformat(job["day"])
+    lake = lake_location()
+    key = lake.join(raw_relpath(day, job["source"], make_run_key(day, job["source"])))
+    return f"{staged_uri(lake, key)} ({records} records this run)"
 
 
 def job_keys(job: dict[str, Any], location: LakeLocation) -> StageKeys:
@@ -47,19 +116,21 @@ def job_keys(job: dict[str, Any], location: LakeLocation) -> StageKeys:
 
 def crawl_outcome(job: dict[str, Any], scratch: Path | None = None,
                   location: LakeLocation | None = None
-                  ) -> tuple[Path | None, str | None, dict[str, int]]:
+                  ) -> tuple[Path | None, str | None, dict[str, Any]]:
     """A local copy of a job's staged items if its crawl succeeded, else the reason it did not.
 
-    Reads the staging location (``NEWSFLOW_STAGING``), so it works on any machine; items on an
-    object store are streamed to ``scratch``.
+    The counts are ``summarize_stats``, plus ``urls`` and ``errors`` (``error_digest``). Reads
+    the staging location (``NEWSFLOW_STAGING``), so it works on any machine; items on an object
+    store are streamed to ``scratch``.
     """
     location = location or staging_location()
     keys = job_keys(job, location)
     payload = read_stats(location, keys)
     if payload is None:
         return None, "crawl did not finish (no stats file)", {}
-    counts = summarize_stats(payload["stats"])
+    counts: dict[str, Any] = dict(summarize_stats(payload["stats"]))
     counts["urls"] = count_urls(payload["stats"])
+    counts["errors"] = error_digest(payload.get("lists", {}))
     try:
         judge_crawl(job["source"], payload["stats"], payload.get("lists", {}))
     except CrawlFailed as exc:
@@ -85,6 +156,7 @@ def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     """Merge every successful crawl's staged items into the lake; failed ones are reported.
 
     After the merge, staging of days older than the retention (before the run's own day) goes.
+    The summary's ``crawl_errors`` holds each source's first error messages, with counts.
     """
     from transforms.pipeline import process_staged
 
@@ -92,11 +164,14 @@ def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     staged: list[Path] = []
     failed: dict[str, str] = {}
     crawl_counts: dict[str, dict[str, int]] = {}
+    crawl_errors: dict[str, list[dict[str, Any]]] = {}
     scratch = location.scratch_dir()
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="write-", dir=scratch) as downloads:
         for job in jobs:
             path, reason, counts = crawl_outcome(job, Path(downloads), location)
+            if errors := counts.pop("errors", []):
+                crawl_errors[job["source"]] = errors
             crawl_counts[job["source"]] = counts
             if path is None:
                 failed[job["source"]] = reason or "unknown"
@@ -106,11 +181,31 @@ def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     summary = result.to_dict() if hasattr(result, "to_dict") else dict(result)
     summary["crawl_failed"] = failed
     summary["crawl_counts"] = crawl_counts
+    summary["crawl_errors"] = crawl_errors
     if jobs:
-        removed = clean_staging(location, run_day(jobs, date.min))
+        removed = clean_staging(location, run_day(jobs))
         summary["staging_removed_days"] = [d.isoformat() for d in removed]
+    print(describe_write(jobs, summary))
     print(json.dumps(summary, indent=1, default=str))
     return summary
+
+
+def describe_write(jobs: list[dict[str, Any]], summary: dict[str, Any]) -> str:
+    """Row counts per source of the write task, as readable lines for its log."""
+    day = run_day(jobs).isoformat() if jobs else "no day"
+    lines = [f"write for UTC day {day}: {len(jobs)} source(s), "
+             f"{len(summary.get('crawl_failed', {}))} crawl(s) failed"]
+    for job in jobs:
+        source = job["source"]
+        if source in summary.get("crawl_failed", {}):
+            lines.append(f"  {source}: not written, {summary['crawl_failed'][source]}")
+            continue
+        c = summary.get("sources", {}).get(source) or {}
+        lines.append(
+            f"  {source}: {c.get('staged', 0)} staged, {c.get('inserted', 0)} inserted, "
+            f"{c.get('updated', 0)} updated, {c.get('unchanged', 0)} unchanged, "
+            f"{c.get('duplicates', 0)} duplicates, {c.get('quarantined', 0)} quarantined")
+    return "\n".join(lines)
 
 
 def registry_quality(registry: str, source_id: str) -> Quality:
@@ -119,9 +214,15 @@ def registry_quality(registry: str, source_id: str) -> Quality:
     return sources[source_id].quality if source_id in sources else Quality()
 
 
-def run_day(jobs: list[dict[str, Any]], fallback: date) -> date:
-    """The UTC day the run crawled (every job of a run has the same one)."""
-    return date.fromisoformat(jobs[0]["day"]) if jobs else fallback
+def run_day(jobs: list[dict[str, Any]]) -> date:
+    """The UTC day the run crawled, from plan's jobs (every job of a run has the same one).
+
+    Never from the task's context: a run triggered without a logical date has no data
+    interval, and a run with a ``day`` param crawls that day whatever its interval.
+    """
+    if not jobs:
+        raise ValueError("the run planned no crawl, so it has no day")
+    return date.fromisoformat(jobs[0]["day"])
 
 
 def evaluate_job(job: dict[str, Any], summary: dict[str, Any]) -> GateResult:
@@ -142,12 +243,11 @@ def gate_source(job: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
-def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str,
-               fallback_day: date) -> str:
+def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str) -> str:
     """Write the run_reports rows and the HTML report; print its file:// link and the table."""
-    from transforms.report import build_report
+    from transforms.report import build_report, format_errors
 
-    day = run_day(jobs, fallback_day)
+    day = run_day(jobs)
     # recomputed: a failed gate task returns nothing
     gates = {job["source"]: evaluate_job(job, summary) for job in jobs}
     uri, _, table = build_report([j["source"] for j in jobs], day, run_id, summary, gates)
@@ -158,18 +258,20 @@ def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str,
     for gate in gates.values():
         for message in gate.failures():
             print(f"GATE {message}")
+    if errors := format_errors(summary):
+        print(errors)
     print(f"report: {uri}")
     return uri
 
 
-def publish_extra(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str,
-                  fallback_day: date) -> dict[str, Any]:
+def publish_extra(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str
+                  ) -> dict[str, Any]:
     """The asset event's extra: the run's day, row counts per source and where they are."""
     from transforms.lake import ARTICLES, lake_location
     from transforms.quality import partition_rows
     from transforms.report import report_uri
 
-    day = run_day(jobs, fallback_day)
+    day = run_day(jobs)
     counts = partition_rows([j["source"] for j in jobs], [day])
     rows = {j["source"]: counts.get((day, j["source"]), 0) for j in jobs}
     written = {

@@ -39,6 +39,27 @@ def test_news_daily_shape(dagbag) -> None:
     assert "crawl" in tasks["write"].upstream_task_ids
 
 
+def test_trigger_form_params(dagbag) -> None:
+    """No param is required in the trigger form; `day` is a validated date picker."""
+    import copy
+
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    params = dagbag.dags["news_daily"].params
+    for name in ("day", "sources", "registry"):
+        # the UI marks a field required when its type is set and does not admit null
+        assert "null" in params.get_param(name).schema["type"], name
+    day = params.get_param("day").schema
+    assert (day["format"], day.get("title")) == ("date", "UTC day")  # the form's date picker
+    assert params.validate() == {"day": None, "sources": [], "registry": None}
+    chosen = copy.deepcopy(params)
+    chosen["day"], chosen["sources"] = "2026-11-22", None  # each set validates against its schema
+    assert chosen.validate() == {"day": "2026-11-22", "sources": None, "registry": None}
+    for bad in ("2026-13-01", "22/11/2026", "2026-11-22T00:00:00"):
+        with pytest.raises(ParamValidationError, match="param day"):
+            copy.deepcopy(params)["day"] = bad
+
+
 def test_dag_file_imports_no_heavy_modules() -> None:
     """Parsing the DAG must not import scrapy, pandas or pyarrow."""
     code = (

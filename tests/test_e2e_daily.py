@@ -7,6 +7,7 @@ it against the hand-written truth of the demo sites.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -178,3 +179,77 @@ def test_one_failing_source_fails_only_its_task(tmp_path, demo_server, monkeypat
     assert set(df["source"]) == {"padma-herald"}
     assert len(df) == sum(1 for a in expected_for_day(DAYS[0]).values()
                           if a.source == "padma-herald")
+    # the report says what went wrong, not only how many errors: kind, count, first URL
+    page = (tmp_path / "lake" / "reports" / f"date={DAYS[0]}" / "report.html").read_text()
+    errors = re.search(r"<table class='errors'>.*?</table>", page, re.S)
+    assert errors, "no crawl errors section"
+    row = re.search(r"<tr><td>dead-outlet</td>(.*?)</tr>", errors.group(0), re.S)
+    assert row and re.search(r"<b>\d+ × \w+</b>, first: <code>http://127\.0\.0\.1:"
+                             rf"{dead_port}/feed\.xml</code>", row.group(1)), errors.group(0)
+    assert "padma-herald" not in errors.group(0)
+
+
+@pytest.fixture
+def one_source_lake(tmp_path, demo_server, monkeypatch) -> Path:
+    """A fresh lake and staging for a single-source run against the demo sites."""
+    monkeypatch.setenv("NEWSFLOW_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("NEWSFLOW_STAGING", str(tmp_path / "staging"))
+    monkeypatch.setenv("NEWSFLOW_REGISTRY", str(Path("data/demo_sites/sources.yaml").resolve()))
+    return tmp_path / "lake"
+
+
+def test_manual_run_crawls_the_day_param(one_source_lake, capfd) -> None:
+    """Logical date 11-22 00:00 infers [11-21, 11-22); the `day` param 11-20 is what is crawled."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(Path(__file__).resolve().parent.parent / "dags")).dags["news_daily"]
+    run = dag.test(logical_date=datetime(2026, 11, 22, tzinfo=UTC),
+                   run_conf={"day": "2026-11-20", "sources": ["padma-herald"]})
+    out = capfd.readouterr().out
+    assert str(run.state) == "success"
+    assert ("news_daily crawls UTC day 2026-11-20: [2026-11-20T00:00:00+00:00, "
+            "2026-11-21T00:00:00+00:00) chosen by the run's day param") in out
+    df = read_table(one_source_lake)
+    truth = [a for a in expected_for_day(DAYS[0]).values() if a.source == "padma-herald"]
+    assert truth and len(df) == len(truth)
+    assert set(df["date"]) == {DAYS[0]} and set(df["source"]) == {"padma-herald"}
+    # the crawl task's readable summary, then the write task's row counts and the report link
+    summary = re.search(r"^crawl of padma-herald: finished\n(?:  .*\n)+", out, re.M)
+    assert summary, out
+    text = summary.group(0)
+    assert re.search(rf"articles +\d+ requested, \d+ fetched, {len(truth)} staged", text)
+    for label in ("documents", "candidates", "in the window", "robots.txt", "errors"):
+        assert label in text, label
+    assert re.search(r"WARC +\S+/raw/date=2026-11-20/source=padma-herald/"
+                     r"padma-herald-2026-11-20\.warc\.gz \(\d+ records this run\)", text)
+    assert re.search(r"stats file +\S+/date=2026-11-20/\S*padma-herald\S*", text), text
+    assert re.search(rf"padma-herald: {len(truth)} staged, {len(truth)} inserted", out)
+    report = one_source_lake / "reports" / "date=2026-11-20" / "report.html"
+    assert f"report: file://{report.resolve()}" in out
+
+
+def test_run_without_logical_date_reports_the_previous_utc_day(one_source_lake, capfd) -> None:
+    """`airflow dags trigger` / a REST trigger with logical_date null: no data interval at all.
+
+    plan picks the previous UTC day; report and publish take it from plan's jobs (they used to
+    fail with KeyError 'data_interval_start').
+    """
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils.state import TaskInstanceState
+
+    dag = DagBag(dag_folder=str(Path(__file__).resolve().parent.parent / "dags")).dags["news_daily"]
+    before = datetime.now(UTC).date() - timedelta(days=1)
+    run = dag.test(logical_date=None, run_conf={"sources": ["padma-herald"]})
+    after = datetime.now(UTC).date() - timedelta(days=1)
+    out = capfd.readouterr().out
+    assert run.logical_date is None and run.data_interval_start is None
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert "KeyError" not in out
+    assert states["plan"] == states["crawl"] == states["write"] == TaskInstanceState.SUCCESS
+    assert states["report"] == TaskInstanceState.SUCCESS
+    day = next(d for d in (before, after)
+               if f"news_daily crawls UTC day {d.isoformat()}" in out)
+    assert "chosen by no logical date: the previous UTC day" in out
+    assert (one_source_lake / "reports" / f"date={day.isoformat()}" / "report.html").is_file()
+    # no demo article is dated then: the gate fails, so publish is held back, not crashed
+    assert states["publish"] in (TaskInstanceState.SUCCESS, TaskInstanceState.UPSTREAM_FAILED)

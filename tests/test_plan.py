@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from scrapers.plan import plan_crawls, resolve_window
+from scrapers.plan import describe_window, parse_day, plan_crawls, resolve_window, window_source
 from scrapers.sources import RegistryError
 
 
@@ -27,6 +27,44 @@ def test_empty_interval_with_logical_date_covers_that_day() -> None:
     logical = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     start, end = resolve_window(logical, logical)
     assert (start, end) == (datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC))
+
+
+def test_day_param_wins_over_the_inferred_interval() -> None:
+    """Trigger dialog: logical date 11-22 00:00 infers [11-21, 11-22); day 11-22 crawls the 22nd."""
+    inferred = (datetime(2026, 11, 21, tzinfo=UTC), datetime(2026, 11, 22, tzinfo=UTC))
+    day = parse_day("2026-11-22")
+    start, end = resolve_window(*inferred, day=day)
+    assert (start, end) == (datetime(2026, 11, 22, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
+    assert resolve_window(None, None, day=day) == (start, end)  # no logical date either
+    line = describe_window(start, end, window_source(day, *inferred))
+    assert line == ("news_daily crawls UTC day 2026-11-22: [2026-11-22T00:00:00+00:00, "
+                    "2026-11-23T00:00:00+00:00) chosen by the run's day param")
+
+
+def test_window_source_names_each_rule() -> None:
+    start, end = datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+    assert "data interval" in window_source(None, start, end)
+    assert "logical date" in window_source(None, start, start)
+    assert window_source(None, None, None) == "no logical date: the previous UTC day"
+
+
+@pytest.mark.parametrize("empty", [None, "", "  "])
+def test_empty_day_param_means_no_day(empty) -> None:
+    assert parse_day(empty) is None
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "22/11/2026", "20261122", "2026-11-22T00:00",
+                                 "yesterday", 20261122, ["2026-11-22"]])
+def test_bad_day_param_is_refused_by_name(bad) -> None:
+    with pytest.raises(ValueError, match=r"day param .* is not a UTC day written YYYY-MM-DD"):
+        parse_day(bad)
+
+
+def test_day_param_accepts_a_date() -> None:
+    assert parse_day(date(2026, 11, 22)) == date(2026, 11, 22)
+    assert parse_day(" 2026-11-22 ") == date(2026, 11, 22)
+    with pytest.raises(ValueError):
+        parse_day(datetime(2026, 11, 22, tzinfo=UTC))
 
 
 REGISTRY = """

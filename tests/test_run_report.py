@@ -218,7 +218,7 @@ def test_report_task_prints_link_and_table(tmp_path: Path, monkeypatch, capsys) 
                "crawl_counts": {"himalaya-post": {"candidates": 9, "fetched": 2, "staged": 2,
                                                   "urls": 12}},
                "crawl_failed": {}}
-    uri = report_run([job], summary, run_id="run-x", fallback_day=DAY)
+    uri = report_run([job], summary, run_id="run-x")
     out = capsys.readouterr().out
     assert f"report: {uri}" in out
     assert uri == f"file://{report_file(root).resolve()}"
@@ -251,3 +251,51 @@ def test_one_source_run_keeps_the_other_sources_in_the_days_report(tmp_path: Pat
         cells = re.findall(r"<td>(.*?)</td>", row)
         assert cells[1] == found and cells[-1] == f"<code>{run_id}</code>", (source, cells)
         assert re.search(rf"^{source}\s+ok\s+{found}\s", text, re.M), text
+
+
+def test_report_lists_each_sources_error_messages(tmp_path: Path, monkeypatch, capsys) -> None:
+    """'errors 4' is not enough: the page and the task log name each kind, its count, an example."""
+    from scrapers.crawl import error_digest
+    from scrapers.dagtasks import report_run
+
+    root = tmp_path / "lake"
+    monkeypatch.setenv("NEWSFLOW_LAKE", str(root))
+    monkeypatch.setenv("NEWSFLOW_DEMO_BASE", "http://127.0.0.1:1")
+    lists = {"errors": [
+        {"url": "https://a.example/feed.xml", "reason": "HttpError: Ignoring non-200 response"},
+        {"url": "https://a.example/2026/11/20/x", "reason": "TimeoutError: took longer than 30s"},
+        {"url": "https://a.example/sitemap.xml", "reason": "HttpError: Ignoring 404"},
+        {"url": "https://a.example/news/", "reason": "HttpError: Ignoring 500"},
+    ]}
+    digest = error_digest(lists)
+    assert [(g["kind"], g["count"], g["url"]) for g in digest] == [
+        ("HttpError", 3, "https://a.example/feed.xml"),
+        ("TimeoutError", 1, "https://a.example/2026/11/20/x")]
+    assert len(error_digest({"errors": [{"url": f"u{n}", "reason": f"E{n}: x"}
+                                        for n in range(9)]}, limit=5)) == 5
+    job = {"source": "himalaya-post", "day": DAY.isoformat(), "registry": str(REGISTRY)}
+    summary = {"sources": {}, "crawl_failed": {},
+               "crawl_counts": {"himalaya-post": {"candidates": 4, "article_errors": 1,
+                                                  "documents_failed": 3}},
+               "crawl_errors": {"himalaya-post": digest}}
+    report_run([job], summary, run_id="run-errors")
+    out = capsys.readouterr().out
+    assert ("ERRORS himalaya-post: 3 x HttpError, first: https://a.example/feed.xml: "
+            "HttpError: Ignoring non-200 response") in out
+    assert "ERRORS himalaya-post: 1 x TimeoutError, first: https://a.example/2026/11/20/x" in out
+    page = report_file(root).read_text(encoding="utf-8")
+    section = re.search(r"<h2>Crawl errors of this run</h2><table class='errors'>(.*?)</table>",
+                        page.replace("\n", ""))
+    assert section, page
+    assert "<b>3 × HttpError</b>, first: <code>https://a.example/feed.xml</code>" in section[1]
+    assert "<b>1 × TimeoutError</b>" in section[1]
+    row = re.search(r"<tr><td>himalaya-post</td>(.*?)</tr>", page).group(1)
+    assert re.findall(r"<td>(.*?)</td>", row)[9] == "4"  # the sources table's errors cell
+
+
+def test_report_without_errors_says_so(tmp_path: Path) -> None:
+    from transforms.report import format_errors, render_errors
+
+    assert render_errors({"crawl_errors": {"a": []}}) == (
+        "<p>No crawl of this run recorded an error.</p>")
+    assert format_errors({}) == ""

@@ -223,6 +223,41 @@ def render_gates(gates: dict[str, GateResult], summary: dict[str, Any]) -> str:
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
+def crawl_errors(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each source's grouped crawl errors (``count``, ``kind``, first ``url`` and ``message``).
+
+    The write task's summary carries them (``scrapers.crawl.error_digest``): the first few kinds
+    of error of each crawl of the run, most frequent first.
+    """
+    return {source: list(groups) for source, groups in
+            (summary.get("crawl_errors") or {}).items() if groups}
+
+
+def render_errors(summary: dict[str, Any]) -> str:
+    """The crawl errors of the run's sources: per source, each kind with its count and example."""
+    errors = crawl_errors(summary)
+    if not errors:
+        return "<p>No crawl of this run recorded an error.</p>"
+    rows = []
+    for source, groups in errors.items():
+        items = "".join(
+            f"<li><b>{int(g['count'])} × {html.escape(str(g['kind']))}</b>, first: "
+            f"<code>{html.escape(str(g.get('url') or ''))}</code> "
+            f"{html.escape(str(g.get('message') or ''))}</li>" for g in groups)
+        rows.append(f"<tr><td>{html.escape(source)}</td><td><ul class='checks'>{items}</ul>"
+                    "</td></tr>")
+    return ("<table class='errors'><thead><tr><th>source</th><th>errors (first kinds, with "
+            f"counts)</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def format_errors(summary: dict[str, Any]) -> str:
+    """The crawl errors as plain-text lines for the task log ('' when there are none)."""
+    return "\n".join(
+        f"ERRORS {source}: {int(g['count'])} x {g['kind']}, first: {g.get('url')}: "
+        f"{g.get('message')}"
+        for source, groups in crawl_errors(summary).items() for g in groups)
+
+
 def render_completeness(table: pd.DataFrame) -> str:
     """The field-completeness table (share of filled values per column and source)."""
     out = ["<table class='fields'><thead><tr><th>column</th>"]
@@ -244,7 +279,7 @@ th,td{border:1px solid #ddd;padding:3px 8px;text-align:right;vertical-align:top}
 th{background:#f3f4f6}td:first-child,th:first-child{text-align:left;white-space:nowrap}
 .status{padding:1px 6px;border-radius:3px;color:#fff;white-space:nowrap}
 .ok{background:#3a9d5d}.partial{background:#e0a030}.failed{background:#c0392b}
-table.gates td,table.gates th{text-align:left}
+table.gates td,table.gates th,table.errors td,table.errors th{text-align:left}
 .runs td:nth-child(2),.runs th:nth-child(2){text-align:left}
 ul.checks{margin:0;padding-left:16px;font-size:12px}
 ul.checks li.pass{color:#666}ul.checks li.fail{color:#b02a1e;font-weight:600}
@@ -270,6 +305,7 @@ def render_html(frame: pd.DataFrame, day: date, run_id: str, summary: dict[str, 
         f"<h2>Articles per day, last {len(counts.index)} days</h2>",
         render_chart(counts, day), render_legend(counts.columns),
         "<h2>Quality gate</h2>", render_gates(gates, summary),
+        "<h2>Crawl errors of this run</h2>", render_errors(summary),
         "<h2>Field completeness for the day</h2>",
         "<p class='meta'>Share of the day's rows whose value is filled "
         "(not null, not blank, not an empty list).</p>",
