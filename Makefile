@@ -18,7 +18,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -87,6 +87,10 @@ bench-extraction: $(VENV)/.synced
 	  echo "== trafilatura on $$set"; $(SCORE) $(DATASETS)/$$set bench/out/$$set.trafilatura.jsonl || exit 1; \
 	done
 	$(PY) bench/title_choice.py $(DATASETS)/fields-dev
+
+# Leave-one-publisher-out: each body and author rule judged on the publishers it was not written for.
+bench-lopo: $(VENV)/.synced
+	$(PY) bench/lopo.py $(DATASETS)/bodies-dev $(DATASETS)/fields-dev --scorer $(SHARED)/tools/score_extraction.py
 
 bench: setup bench-extraction
 	$(PY) bench/dag_parse.py
