@@ -180,3 +180,39 @@ def test_rfc822_zone_comments_keep_the_printed_offset(text: str, expected: str) 
     parsed = parse_date(text, KATHMANDU)
     assert parsed.value.isoformat() == expected
     assert parsed.printed_offset
+
+
+def kathmandu_page(date_text: str, iso: str) -> str:
+    """A Nepali outlet's article page that prints ``date_text`` and carries ``iso`` in JSON-LD."""
+    return page(
+        head=('<script type="application/ld+json">{"@context": "https://schema.org", '
+              f'"@type": "NewsArticle", "headline": "Valley roads reopen", '
+              f'"datePublished": "{iso}"}}</script>'),
+        body=(f'<h1>Valley roads reopen</h1><p class="post-date">{date_text}</p>'
+              + "<p>The roads into the valley reopened on Friday after crews cleared the "
+                "landslide that had blocked them since Tuesday night, officials said.</p>" * 4),
+    )
+
+
+def test_a_date_only_page_keeps_its_printed_day_without_an_invented_time() -> None:
+    """Kathmandu, 20 November: not 2026-11-19T18:15Z (midnight +05:45), but that day itself."""
+    source = make_source(timezone="Asia/Kathmandu")
+    result = extract(kathmandu_page("20 November 2026", "2026-11-20"),
+                     "https://ledger.example/news/roads", source)
+    assert result.published_at == datetime(2026, 11, 20, tzinfo=UTC)
+    assert result.published_precision == "day"
+    assert result.published_offset is None
+    assert result.published_date == date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(("iso", "precision"), [
+    ("2026-11-20T07:45+05:45", "minute"),
+    ("2026-11-20T07:45:30+05:45", "second"),
+    ("2026-11-20T07:45:00", "second"),  # the source's zone supplies the offset
+])
+def test_published_precision_says_what_the_page_printed(iso: str, precision: str) -> None:
+    source = make_source(timezone="Asia/Kathmandu")
+    result = extract(kathmandu_page("20 November 2026", iso),
+                     "https://ledger.example/news/roads", source)
+    assert result.published_precision == precision
+    assert result.published_at.utcoffset() == timedelta(hours=5, minutes=45)

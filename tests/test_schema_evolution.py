@@ -19,7 +19,9 @@ from transforms.schema import (
     ARTICLES_SCHEMA,
     METADATA_KEY,
     NEW_IN_V2,
+    NEW_IN_V3,
     PARTITIONING,
+    SCHEMA_VERSION,
 )
 from transforms.validate import split_valid
 
@@ -38,8 +40,9 @@ def rows(day: str, *numbers: int, **extra: Any) -> pd.DataFrame:
 
 
 def v1_schema() -> pa.Schema:
-    """The v1 file schema: today's schema without the v2 columns, version 1 in the metadata."""
-    fields = [f for f in ARTICLES_SCHEMA if f.name not in NEW_IN_V2]
+    """The v1 file schema: today's schema without the v2 and v3 columns, version 1 in the
+    metadata."""
+    fields = [f for f in ARTICLES_SCHEMA if f.name not in NEW_IN_V2 + NEW_IN_V3]
     return pa.schema(fields, metadata={METADATA_KEY: b"1"})
 
 
@@ -60,7 +63,7 @@ def mixed_lake(root: Path) -> tuple[Path, Path]:
     merge_articles(rows("2026-11-20", 3, story_id="s3", raw_ref="raw/x.warc.gz#12"), root)
     new = root / "articles" / "date=2026-11-20" / "source=dawn" / PART_FILE
     assert "story_id" not in pq.read_schema(old).names
-    assert pq.read_metadata(new).metadata[METADATA_KEY] == b"2"
+    assert pq.read_metadata(new).metadata[METADATA_KEY] == str(SCHEMA_VERSION).encode()
     return old, new
 
 
@@ -109,7 +112,7 @@ def test_merge_upgrades_v1_partition(tmp_path: Path) -> None:
     old, _ = mixed_lake(tmp_path)
     result = merge_articles(rows("2026-11-19", 4, story_id="s4"), tmp_path)
     assert result.inserted == 1
-    assert pq.read_metadata(old).metadata[METADATA_KEY] == b"2"
+    assert pq.read_metadata(old).metadata[METADATA_KEY] == str(SCHEMA_VERSION).encode()
     table = pq.read_table(old)
     assert table.schema.remove_metadata() == ARTICLES_SCHEMA.remove_metadata()
     by_url = dict(zip(table.column("url").to_pylist(), table.column("story_id").to_pylist(),
@@ -122,6 +125,7 @@ def test_unchanged_v1_rows_are_not_rewritten(tmp_path: Path) -> None:
     """Same v1 rows again without story ids leave the v1 file as it was."""
     old, _ = mixed_lake(tmp_path)
     before = old.read_bytes()
-    result = merge_articles(rows("2026-11-19", 1, 2).drop(columns=list(NEW_IN_V2)), tmp_path)
+    v1_rows = rows("2026-11-19", 1, 2).drop(columns=list(NEW_IN_V2 + NEW_IN_V3))
+    result = merge_articles(v1_rows, tmp_path)
     assert result.unchanged == 2 and result.files_written == 0
     assert old.read_bytes() == before

@@ -91,8 +91,32 @@ def test_empty_input() -> None:
     assert valid.empty and quarantine.empty
 
 
-def test_date_only_record_is_quarantined_with_clear_reason() -> None:
-    """A page that printed only a date (no instant) is refused, saying so."""
-    _, quarantine = split(make_record(published_at=None, published_date="2026-11-20"))
-    assert quarantine.loc[0, "reason"] == (
-        "missing published_at (only the date 2026-11-20 was printed)")
+def test_a_date_only_record_is_valid_and_kept_on_its_printed_day() -> None:
+    """A page that printed only a date keeps that day: 00:00 UTC, precision day, no offset."""
+    valid, quarantine = split(make_record(published_at=None, published_date="2026-11-20",
+                                          published_offset="+05:45"))
+    assert quarantine.empty
+    row = valid.iloc[0]
+    assert row["published_at"] == pd.Timestamp("2026-11-20T00:00:00Z")
+    assert row["published_precision"] == "day"
+    assert row["published_offset"] is None
+    assert str(row["date"]) == "2026-11-20"
+
+
+def test_a_printed_day_ahead_of_utc_is_not_in_the_future() -> None:
+    """At 12:00 UTC on 21 November it is already 22 November in Apia or Kiritimati."""
+    valid, quarantine = split(make_record(published_at="2026-11-22T00:00:00Z",
+                                          published_precision="day"),
+                              make_record(url="https://dawn.com/news/late",
+                                          published_at="2026-11-23T00:00:00Z",
+                                          published_precision="day"))
+    assert list(valid["date"].astype(str)) == ["2026-11-22"]
+    assert list(quarantine["reason"]) == ["published_at in the future"]
+
+
+def test_published_precision_is_kept_and_an_unknown_one_quarantined() -> None:
+    valid, quarantine = split(make_record(published_precision="minute"),
+                              make_record(url="https://dawn.com/news/odd",
+                                          published_precision="hourly"))
+    assert list(valid["published_precision"]) == ["minute"]
+    assert quarantine.loc[0, "reason"] == "unknown published_precision: 'hourly'"

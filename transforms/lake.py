@@ -43,6 +43,7 @@ from transforms.schema import (
     ARTICLE_COLUMNS,
     ARTICLES_SCHEMA,
     NEW_IN_V2,
+    NEW_IN_V3,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
     RUN_REPORT_COLUMNS,
@@ -87,7 +88,7 @@ class TableSpec:
 ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id",
                      frozenset({"crawled_at", "run_id", "raw_ref"}),
                      ("published_at", "article_id"), updates=True, moves=True,
-                     sticky=frozenset({"story_id"}), optional=frozenset(NEW_IN_V2))
+                     sticky=frozenset({"story_id"}), optional=frozenset(NEW_IN_V2 + NEW_IN_V3))
 QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)

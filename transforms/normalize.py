@@ -11,11 +11,12 @@ import json
 import math
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 import pandas as pd
 
+from scrapers.extract.dates import PRECISIONS
 from transforms.schema import ARTICLE_FIELD_NAMES
 from transforms.urls import article_id_for, canonicalize_url
 
@@ -222,13 +223,8 @@ def normalize_record(record: dict[str, Any], run_id: str) -> dict[str, Any]:
         if not is_missing(body_value):
             issues.append(f"body is {type(body_value).__name__}, not text")
         row["body"] = None
-    offset = parse_offset(record.get("published_offset"))
-    row["published_at"], printed = _timestamp_field(record, "published_at", issues, offset)
-    row["published_offset"] = offset or printed
-    printed_day = record.get("published_date")
-    if row["published_at"] is None and isinstance(printed_day, str) and printed_day.strip():
-        issues.append(f"missing published_at (only the date {printed_day.strip()[:10]} "
-                      "was printed)")
+    _published_fields(record, row, issues)
+    offset = row["published_offset"]
     row["modified_at"], _ = _timestamp_field(record, "modified_at", issues, offset)
     row["crawled_at"], _ = _timestamp_field(record, "crawled_at", issues)
     outlet_byline = parse_bool(record.get("byline_is_outlet")) is True
@@ -248,6 +244,46 @@ def normalize_record(record: dict[str, Any], run_id: str) -> dict[str, Any]:
     row[RECORD_COLUMN] = record.get(RECORD_COLUMN) or record_json(record)
     row[ISSUES_COLUMN] = "; ".join(issues)
     return row
+
+
+def _printed_day(value: Any) -> pd.Timestamp | None:
+    """The calendar day of a record's ``published_date`` at 00:00 UTC, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+    return pd.Timestamp(datetime.combine(day, time(0), tzinfo=UTC)).as_unit("us")
+
+
+def _published_fields(record: dict[str, Any], row: dict[str, Any], issues: list[str]) -> None:
+    """``published_at``, ``published_offset`` and ``published_precision`` of one record.
+
+    A date printed without a time is kept as that calendar day: ``published_at`` at its 00:00
+    UTC, precision ``day`` and no offset (records staged before the precision existed, which
+    carry only ``published_date``, get the same).
+    """
+    offset = parse_offset(record.get("published_offset"))
+    row["published_at"], printed = _timestamp_field(record, "published_at", issues, offset)
+    row["published_offset"] = offset or printed
+    precision = record.get("published_precision")
+    if is_missing(precision):
+        precision = None
+    elif precision not in PRECISIONS:
+        issues.append(f"unknown published_precision: {str(precision)[:20]!r}")
+        precision = None
+    printed_day = _printed_day(record.get("published_date"))
+    if row["published_at"] is None and printed_day is not None and not any(
+            i.startswith("unparseable published_at") for i in issues):
+        row["published_at"], precision = printed_day, "day"
+    if precision == "day":
+        if printed_day is not None:
+            row["published_at"] = printed_day
+        elif row["published_at"] is not None:  # the UTC day of a day-only instant
+            row["published_at"] = row["published_at"].normalize()
+        row["published_offset"] = None
+    row["published_precision"] = precision if row["published_at"] is not None else None
 
 
 def _canonical_field(url: str | None, canonical: Any, issues: list[str]) -> str | None:

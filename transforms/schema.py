@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 METADATA_KEY = b"newsflow.schema_version"
 
 
@@ -51,10 +51,20 @@ ARTICLE_COLUMNS: list[Column] = [
            "The assembly approved ...\n\nThe opposition ..."),
     Column("authors", STRINGS, False, "People who wrote it; empty if only the outlet is named.",
            '["Ayesha Khan"]'),
-    Column("published_at", UTC_US, False, "Publication instant in UTC (microseconds).",
+    Column("published_at", UTC_US, False,
+           "Publication instant in UTC (microseconds). When published_precision is 'day' the "
+           "page printed a date and no time: the value is that calendar day at 00:00 UTC, its "
+           "time means nothing, and the row's date partition is the day the outlet printed.",
            "2026-11-20T04:15:00Z"),
     Column("published_offset", pa.string(), True,
-           "UTC offset the page printed (or the source's zone gave), as +HH:MM.", "+05:00"),
+           "UTC offset the page printed (or the source's zone gave), as +HH:MM; null when "
+           "only a date was printed.", "+05:00"),
+    Column("published_precision", pa.string(), True,
+           "What the page printed of published_at: 'second', 'minute' (a time, with its "
+           "offset or the source's zone) or 'day' (a date only; no time is invented). A "
+           "date-only article belongs to the daily run and partition of its printed day, so "
+           "it never falls between two runs. Null in rows written before schema v3.",
+           "minute"),
     Column("modified_at", UTC_US, True, "Last modification instant in UTC, if printed.",
            "2026-11-20T06:00:00Z"),
     Column("language", pa.string(), True, "ISO 639-1 language of the body.", "en"),
@@ -96,6 +106,9 @@ ARTICLE_COLUMNS: list[Column] = [
 NEW_IN_V2 = ("story_id", "raw_ref")
 """Article columns added by schema v2: files written by v1 lack them (read them as null)."""
 
+NEW_IN_V3 = ("published_precision",)
+"""Article columns added by schema v3: files written before lack them (read them as null)."""
+
 QUARANTINE_COLUMNS: list[Column] = [
     Column("source", pa.string(), False, "Source id.", "indus-chronicle"),
     Column("url", pa.string(), True, "URL of the bad row, if known.", "https://example.pk/x"),
@@ -135,7 +148,9 @@ RUN_REPORT_COLUMNS: list[Column] = [
 ]
 
 PARTITION_COLUMNS: list[Column] = [
-    Column("date", pa.date32(), False, "UTC publication date (Hive partition).", "2026-11-20"),
+    Column("date", pa.date32(), False,
+           "UTC publication date (Hive partition); for a date-only article (published_precision "
+           "'day') the calendar day the outlet printed.", "2026-11-20"),
     Column("source", pa.string(), False, "Source id (Hive partition).", "indus-chronicle"),
 ]
 

@@ -23,6 +23,7 @@ SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 INVALID_SOURCE = "_invalid"
 MIN_BODY_WORDS = 5
 FUTURE_TOLERANCE = timedelta(minutes=15)
+DAY_AHEAD = timedelta(hours=14)  # the furthest any zone's day runs ahead of UTC's
 EARLIEST_PUBLISHED = pd.Timestamp("1990-01-01", tz="UTC")
 VALID_COLUMNS = [*ARTICLE_FIELD_NAMES, "date"]
 QUARANTINE_FIELD_NAMES = [c.name for c in QUARANTINE_COLUMNS]
@@ -58,7 +59,9 @@ def row_reasons(row: dict[str, Any], now: pd.Timestamp) -> list[str]:
         reasons.append(f"body too short ({row.get('word_count')} words, need {MIN_BODY_WORDS})")
     published = row.get("published_at")
     if not is_missing(published):
-        if published > now + FUTURE_TOLERANCE:
+        # A printed day starts up to 14 hours before UTC's (UTC+14): judge it by that start.
+        ahead = DAY_AHEAD if row.get("published_precision") == "day" else timedelta(0)
+        if published > now + FUTURE_TOLERANCE + ahead:
             reasons.append("published_at in the future")
         elif published < EARLIEST_PUBLISHED:
             reasons.append("published_at before 1990")

@@ -33,6 +33,7 @@ class Extracted:
     published_at: datetime | None = None
     published_offset: str | None = None
     published_date: date | None = None  # day as printed; set even when no offset is known
+    published_precision: str | None = None  # day | minute | second: what the page printed
     modified_at: datetime | None = None
     language: str | None = None
     section: str | None = None

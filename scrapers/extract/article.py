@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from datetime import tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -27,7 +27,7 @@ from scrapers.extract.body import (
 )
 from scrapers.extract.classify import classify
 from scrapers.extract.dateline import split_dateline
-from scrapers.extract.dates import format_offset, parse_date
+from scrapers.extract.dates import ParsedDate, format_offset, parse_date
 from scrapers.extract.encoding import decode_html, looks_binary
 from scrapers.extract.fields import (
     detect_paywall,
@@ -186,14 +186,21 @@ def _fill_fallback_date(result: Extracted, tree: lxml_html.HtmlElement, url: str
             return
 
 
-def _store_published(result: Extracted, parsed: object, provenance: str) -> None:
-    value = parsed.value  # type: ignore[attr-defined]
+def _store_published(result: Extracted, parsed: ParsedDate, provenance: str) -> None:
+    """Keep a publication date as printed: an instant when a time and zone are known, else the
+    printed calendar day (``published_at`` at its 00:00 UTC, precision ``day``, no offset)."""
+    value = parsed.value
     result.published_date = value.date()
     result.provenance["published_date"] = provenance
-    if value.tzinfo is not None:
+    if parsed.has_time and value.tzinfo is not None:
         result.published_at = value
         result.published_offset = format_offset(value)
-        result.provenance["published_at"] = provenance
+        result.published_precision = parsed.precision
+    else:  # no time (or no zone for it): the day the outlet printed, with no invented time
+        result.published_at = datetime.combine(value.date(), time(0), tzinfo=UTC)
+        result.published_offset = None
+        result.published_precision = "day"
+    result.provenance["published_at"] = provenance
 
 
 def _script(text: str) -> str:

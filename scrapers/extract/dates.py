@@ -1,7 +1,8 @@
 """Date parsing: ISO 8601 and printed dates (native digits and month names), with time-zone rules.
 
-A printed offset is kept as printed.  A date without one takes the source's time zone; with no
-source it stays naive and callers keep only the calendar day.
+A printed offset is kept as printed.  A time without one takes the source's time zone; with no
+source it stays naive and callers keep only the calendar day.  ``ParsedDate.precision`` says
+what was printed (``day``, ``minute``, ``second``): a date alone gets no invented time.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ _TIME_RE = re.compile(
 _OFFSET_RE = re.compile(r"(?:gmt|utc)?\s*([+-])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)", re.I)
 
 
+PRECISIONS = ("day", "minute", "second")
+
+
 @dataclass(frozen=True)
 class ParsedDate:
     """A parsed date: ``value`` is aware when an offset was printed or a zone was known."""
@@ -117,11 +121,19 @@ class ParsedDate:
     value: datetime
     has_time: bool
     printed_offset: bool
+    has_seconds: bool = False
 
     @property
     def day(self) -> date:
         """The calendar day as printed."""
         return self.value.date()
+
+    @property
+    def precision(self) -> str:
+        """What the page printed: ``day`` (a date only), ``minute`` or ``second``."""
+        if not self.has_time:
+            return "day"
+        return "second" if self.has_seconds else "minute"
 
 
 def normalize_digits(text: str) -> str:
@@ -166,8 +178,8 @@ def _parse_iso(text: str) -> ParsedDate | None:
             digits = off[1:].replace(":", "")
             tz = _offset_tz(off[0], digits[:2], digits[2:4] or None)
     if tz is not None and hour is not None:
-        return ParsedDate(value.replace(tzinfo=tz), True, True)
-    return ParsedDate(value, hour is not None, False)
+        return ParsedDate(value.replace(tzinfo=tz), True, True, second is not None)
+    return ParsedDate(value, hour is not None, False, hour is not None and second is not None)
 
 
 def _calendar_day(year: int, month: int, day: int) -> date | None:
@@ -231,6 +243,7 @@ def _parse_printed(text: str, source_tz: tzinfo | None) -> ParsedDate | None:
     value = datetime(day.year, day.month, day.day, hour, minute, second)
     if not has_time:
         return ParsedDate(value, False, False)
+    seconds = time_match is not None and time_match.group(3) is not None
     tz: tzinfo | None = None
     offset = _OFFSET_RE.match(rest.strip()) or re.search(r"(?:gmt|utc)\s*([+-])(\d{1,2}):?(\d{2})?",
                                                           rest, re.I)
@@ -239,8 +252,8 @@ def _parse_printed(text: str, source_tz: tzinfo | None) -> ParsedDate | None:
     if tz is None:
         tz = _zone_from_abbr(rest, source_tz)
     if tz is not None:
-        return ParsedDate(value.replace(tzinfo=tz), True, True)
-    return ParsedDate(value, True, False)
+        return ParsedDate(value.replace(tzinfo=tz), True, True, seconds)
+    return ParsedDate(value, True, False, seconds)
 
 
 def parse_date(text: str | None, source_tz: tzinfo | None = None) -> ParsedDate | None:
@@ -256,7 +269,8 @@ def parse_date(text: str | None, source_tz: tzinfo | None = None) -> ParsedDate 
     if parsed.value.tzinfo is None and source_tz is not None:
         localized = parsed.value.replace(tzinfo=source_tz)
         fixed = timezone(localized.utcoffset() or timedelta(0))
-        return ParsedDate(parsed.value.replace(tzinfo=fixed), parsed.has_time, False)
+        return ParsedDate(parsed.value.replace(tzinfo=fixed), parsed.has_time, False,
+                          parsed.has_seconds)
     return parsed
 
 
