@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +34,32 @@ if TYPE_CHECKING:
     from transforms.quality import GateResult
 
 
+TASK_LOGGER = "task.newsflow"  # under Airflow's "task" logger: [logging] namespace_levels task=INFO
+
+
+def in_task_supervisor() -> bool:
+    """True in a task process run by Airflow's supervisor (its stdout is a socket to it)."""
+    try:
+        return stat.S_ISSOCK(os.fstat(1).st_mode)
+    except OSError:
+        return False
+
+
+def say(text: str) -> None:
+    """Put ``text`` in the task log; printed when not run by Airflow's task supervisor.
+
+    Under the supervisor, stdout and the structured log are two sockets read in no fixed order,
+    so a summary printed just before the task returns can land after Airflow's "Post Execute"
+    group; logging it as an event of ``TASK_LOGGER`` keeps it in place.
+    """
+    if in_task_supervisor():
+        import structlog
+
+        structlog.get_logger(TASK_LOGGER).info(text)
+    else:
+        print(text, flush=True)
+
+
 def plan_run(params: dict[str, Any], interval_start: datetime | None,
              interval_end: datetime | None, run_id: str) -> list[dict[str, Any]]:
     """The run's crawl jobs; first prints the window it crawls and which rule chose it."""
@@ -46,12 +74,11 @@ def plan_run(params: dict[str, Any], interval_start: datetime | None,
 
     day = parse_day(params.get("day"))
     start, end = resolve_window(interval_start, interval_end, day=day)
-    print(describe_window(start, end, window_source(day, interval_start, interval_end)),
-          flush=True)
+    say(describe_window(start, end, window_source(day, interval_start, interval_end)))
     registry = resolve_registry(params.get("registry"))
     jobs = plan_crawls(start, end, registry, params.get("sources"), run_id)
-    print(f"{len(jobs)} source(s) from {registry}: "
-          + ", ".join(f"{j.source} (group {j.group})" for j in jobs))
+    say(f"{len(jobs)} source(s) from {registry}: "
+        + ", ".join(f"{j.source} (group {j.group})" for j in jobs))
     return [job.to_dict() for job in jobs]
 
 
@@ -87,12 +114,12 @@ def print_crawl_summary(job: dict[str, Any], stats: dict[str, Any] | None = None
     if stats is None:
         payload = read_stats(location, keys)
         if payload is None:
-            print(f"crawl of {job['source']}: no stats file at {staged_uri(location, keys.stats)}")
+            say(f"crawl of {job['source']}: no stats file at {staged_uri(location, keys.stats)}")
             return
         stats, lists = payload["stats"], payload.get("lists", {})
-    print(describe_crawl(job["source"], stats, lists or {},
-                         stats_file=staged_uri(location, keys.stats),
-                         warc=warc_written(job, stats)), flush=True)
+    say(describe_crawl(job["source"], stats, lists or {},
+                       stats_file=staged_uri(location, keys.stats),
+                       warc=warc_written(job, stats)))
 
 
 def warc_written(job: dict[str, Any], stats: dict[str, Any]) -> str | None:
@@ -185,7 +212,7 @@ def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     if jobs:
         removed = clean_staging(location, run_day(jobs))
         summary["staging_removed_days"] = [d.isoformat() for d in removed]
-    print(describe_write(jobs, summary))
+    say(describe_write(jobs, summary))
     print(json.dumps(summary, indent=1, default=str))
     return summary
 
@@ -238,7 +265,7 @@ def gate_source(job: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
     from transforms.quality import raise_if_failed
 
     result = evaluate_job(job, summary)
-    print(result.describe())
+    say(result.describe())
     raise_if_failed(result)
     return result.to_dict()
 
@@ -251,16 +278,14 @@ def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str)
     # recomputed: a failed gate task returns nothing
     gates = {job["source"]: evaluate_job(job, summary) for job in jobs}
     uri, _, table = build_report([j["source"] for j in jobs], day, run_id, summary, gates)
-    print(f"news_daily report for {run_id} ({day})")
-    print(table)
-    for source, reason in summary.get("crawl_failed", {}).items():
-        print(f"FAILED {source}: {reason}")
-    for gate in gates.values():
-        for message in gate.failures():
-            print(f"GATE {message}")
+    lines = [f"news_daily report for {run_id} ({day})", table]
+    lines += [f"FAILED {source}: {reason}"
+              for source, reason in summary.get("crawl_failed", {}).items()]
+    lines += [f"GATE {message}" for gate in gates.values() for message in gate.failures()]
     if errors := format_errors(summary):
-        print(errors)
-    print(f"report: {uri}")
+        lines.append(errors)
+    lines.append(f"report: {uri}")
+    say("\n".join(lines))
     return uri
 
 

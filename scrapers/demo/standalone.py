@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import secrets
 import signal
 import subprocess
@@ -45,6 +46,11 @@ JWT_SECRET_FILE = "jwt-secret"
 JWT_SECRET_ENV = "AIRFLOW__API_AUTH__JWT_SECRET"  # [api_auth] jwt_secret in config.yml
 JWT_SECRET_BYTES = 64  # the HS512 minimum PyJWT asks for; Airflow generates 16
 SQL_CONN_ENV = "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
+NAMESPACE_LEVELS_ENV = "AIRFLOW__LOGGING__NAMESPACE_LEVELS"  # [logging] namespace_levels (3.2+)
+# The "task" logger writes the task logs: the task's stdout (the DAG's crawl, write and report
+# summaries) and Airflow's own task lines. INFO there whatever [logging] logging_level keeps the
+# components (scheduler, api-server...) at.
+TASK_LOG_LEVEL = "task=INFO"
 POSTGRES_DIR = "postgres"
 DB_READY_FILE = "db-ready"  # in the cluster's folder: the Airflow version it was migrated for
 SIMPLE_AUTH_MANAGER = (
@@ -128,6 +134,7 @@ def airflow_env(
         env[SQL_CONN_ENV] = database_uri
     if jwt_secret is not None:
         env[JWT_SECRET_ENV] = jwt_secret
+    env[NAMESPACE_LEVELS_ENV] = with_task_log_level(env.get(NAMESPACE_LEVELS_ENV, ""))
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION", "True")
@@ -135,6 +142,14 @@ def airflow_env(
     env.setdefault("AIRFLOW__CORE__PARALLELISM", str(max(4, 2 * (os.cpu_count() or 2))))
     env.update(extra or {})
     return env
+
+
+def with_task_log_level(levels: str) -> str:
+    """``[logging] namespace_levels`` with the task logger at INFO unless it already has a level."""
+    entries = [e for e in re.split(r"[\s,]+", levels.strip()) if e]
+    if any(e.partition("=")[0] == "task" for e in entries):
+        return " ".join(entries)
+    return " ".join([*entries, TASK_LOG_LEVEL])
 
 
 def init_airflow_home(env: Mapping[str, str], log: Path | None = None) -> None:
