@@ -144,10 +144,6 @@ def _paragraphs_changed(args: Any, result: Any) -> bool:
     return list(result) != list(args[0])
 
 
-def _key_points_fired(_args: Any, result: Any) -> bool:
-    return bool(result)
-
-
 # Body cleanup steps outside the chrome registry: (name, module, function, does-nothing, fired).
 # The dateline split is not among them: it moves the place into its own field, it is no cleanup.
 STEPS: tuple[tuple[str, Any, str, Callable[..., Any], Callable[[Any, Any], bool]], ...] = (
@@ -156,7 +152,6 @@ STEPS: tuple[tuple[str, Any, str, Callable[..., Any], Callable[[Any, Any], bool]
     ("step:doubled", body, "_is_doubled", lambda p: False, _predicate_fired),
     ("step:author_bio", body, "_is_author_bio", lambda p, a: False, _predicate_fired),
     ("step:meta_lines", body, "is_meta_line", lambda p: False, _predicate_fired),
-    ("step:key_points", article, "key_points", lambda tree, ps: [], _key_points_fired),
     ("step:fill_from_container", article, "fill_from_container", lambda ps, main: ps,
      _paragraphs_changed),
     ("step:live_blog", article, "fill_live_blog", lambda ps, tree, entries: ps,

@@ -7,7 +7,7 @@ import pytest
 from scrapers.extract import extract
 from scrapers.extract.body import clean_paragraphs, is_chrome
 from scrapers.extract.dateline import split_dateline
-from tests.test_extract_helpers import FILLER, FIXTURES, make_source, page
+from tests.test_extract_helpers import FIXTURES, make_source, page
 
 
 @pytest.fixture(scope="module")
@@ -268,48 +268,6 @@ def test_live_blog_already_complete_is_unchanged() -> None:
     tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES))
     complete = [FILLER_SUMMARY] + [x for pair in _LIVE_ENTRIES for x in pair]
     assert fill_live_blog(complete, tree, live_entries(read_metadata(tree).jsonld)) == complete
-
-
-_POINTS = ["The western canal reopened after two years of repair work.",
-           "Farmers downstream expect water within days.",
-           "A second set of gates is due next spring."]
-
-
-def _points_box(cls: str = "story-keyPoints") -> str:
-    items = "".join(f"<li>{p}</li>" for p in _POINTS)
-    return f'<div class="{cls}"><div>Key Points</div><ul>{items}</ul></div>'
-
-
-def test_key_points_list_put_at_body_start_when_trafilatura_drops_it() -> None:
-    from lxml import html as lxml_html
-
-    from scrapers.extract.body import key_points
-
-    text = [FILLER.format(n=n) for n in range(4)]
-    tree = lxml_html.document_fromstring(
-        f"<html><body><header><h1>Canal gates reopen</h1>{_points_box()}</header><article>"
-        + "".join(f"<p>{t}</p>" for t in text) + "</article></body></html>")
-    assert key_points(tree, text) == _POINTS
-    assert key_points(tree, [*_POINTS, *text]) == []  # already kept
-
-
-def test_key_points_label_is_not_body() -> None:
-    body = f"<h1>Canal gates reopen</h1>{_points_box()}"
-    result = extract(page(body=body), "https://ledger.example/news/canal", make_source())
-    assert result.body is not None
-    assert result.body.split("\n\n")[:3] == _POINTS
-
-
-def test_key_points_box_of_links_is_not_body() -> None:
-    from lxml import html as lxml_html
-
-    from scrapers.extract.body import key_points
-
-    links = "".join(f'<li><a href="/news/{n}">Another story about the canal, part {n}</a></li>'
-                    for n in range(3))
-    tree = lxml_html.document_fromstring(
-        f'<html><body><div class="key-points"><ul>{links}</ul></div></body></html>')
-    assert key_points(tree, ["Text."]) == []
 
 
 @pytest.mark.parametrize("line", [

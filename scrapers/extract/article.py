@@ -20,7 +20,6 @@ from scrapers.extract.body import (
     fill_from_container,
     fill_live_blog,
     join_paragraphs,
-    key_points,
     live_entries,
     main_blocks,
     run_trafilatura,
@@ -321,8 +320,6 @@ def _fill_body(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement, u
             result.dateline = place
             result.provenance["dateline"] = "text"
             paragraphs[first] = rest
-    if provenance == "trafilatura":
-        paragraphs[first:first] = key_points(tree, paragraphs)
     if paragraphs:
         result.body = join_paragraphs(paragraphs)
         result.provenance["body"] = provenance
