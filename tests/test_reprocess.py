@@ -242,18 +242,8 @@ def test_the_newest_archived_copy_of_a_page_wins(
     assert b"twelve days" in read_raw(new_ref, lake).body
 
 
-def carries_raw_ref() -> bool:
-    """True once transforms.normalize passes ``raw_ref`` through to the article row."""
-    from transforms.normalize import normalize_record
-
-    return normalize_record({"raw_ref": "raw/x#0", "url": "https://a.test/x"}, "r").get(
-        "raw_ref") == "raw/x#0"
-
-
 def test_rows_point_at_the_raw_page_they_were_made_from(
         archived: dict[str, str], lake: Path, no_network: list[object]) -> None:
-    if not carries_raw_ref():
-        pytest.skip("transforms.normalize does not carry raw_ref into rows yet (schema v2 work)")
     reprocess(*RANGE, run_id="reprocess__v1")
     by_url = rows(lake).set_index("url")
     for url in (INDUS_A, INDUS_B, GANGA_A):
@@ -263,8 +253,6 @@ def test_rows_point_at_the_raw_page_they_were_made_from(
 
 def test_a_row_made_from_a_newer_copy_points_at_that_copy(
         archived: dict[str, str], lake: Path, no_network: list[object]) -> None:
-    if not carries_raw_ref():
-        pytest.skip("transforms.normalize does not carry raw_ref into rows yet (schema v2 work)")
     reprocess(*RANGE, run_id="reprocess__v1")
     new_ref = archive_correction(lake)
     reprocess(*RANGE, run_id="reprocess__fixed")
