@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from scrapers.extract import extract
 from scrapers.parsers import Parser, load_parser
-from tests.test_extract_helpers import FIXTURES, make_source
+from tests.test_extract_helpers import FIXTURES, make_source, page
 
 PARSER = "scrapers.parsers.pk.example_urdu_daily.UrduDailyParser"
 
@@ -45,3 +46,70 @@ def test_load_parser_rejects_non_parser_classes() -> None:
 
 def test_base_parser_changes_nothing() -> None:
     assert Parser().title(None, None) is None
+
+
+def test_example_parser_time_is_to_the_minute() -> None:
+    """The parser's time wins over nothing printed in metadata: precision minute, its offset."""
+    html = (FIXTURES / "parser_urdu_daily.html").read_bytes()
+    result = extract(html, "https://misal.example/news/1234", urdu_source())
+    assert result.published_precision == "minute"
+    assert result.published_offset == "+05:00"
+    assert result.published_date.isoformat() == "2024-03-12"
+
+
+def _day_only_page() -> str:
+    """An article whose metadata prints a publication date and no time."""
+    return page(head='<meta property="og:type" content="article">'
+                     '<meta property="article:published_time" content="2024-03-12">',
+                body="<h1>Canal gates reopen</h1>")
+
+
+def test_generic_extraction_of_the_day_only_page_is_a_day() -> None:
+    result = extract(_day_only_page(), "https://ledger.example/news/1", make_source())
+    assert (result.published_precision, result.published_offset) == ("day", None)
+
+
+class SecondsParser(Parser):
+    """Returns a time with seconds."""
+
+    def published_at(self, tree, extracted):
+        return datetime(2024, 3, 12, 15, 15, 42, tzinfo=timezone(timedelta(hours=5)))
+
+
+class DayParser(Parser):
+    """Returns a calendar day only."""
+
+    def published_at(self, tree, extracted):
+        return date(2024, 3, 12)
+
+
+class NaiveParser(Parser):
+    """Returns a wall-clock time without a zone."""
+
+    def published_at(self, tree, extracted):
+        return datetime(2024, 3, 12, 15, 15)
+
+
+class KeepParser(Parser):
+    """Returns the generic value unchanged."""
+
+    def published_at(self, tree, extracted):
+        return extracted.published_at
+
+
+@pytest.mark.parametrize(("parser", "iso", "precision", "offset"), [
+    ("SecondsParser", "2024-03-12T15:15:42+05:00", "second", "+05:00"),
+    ("DayParser", "2024-03-12T00:00:00+00:00", "day", None),
+    ("NaiveParser", "2024-03-12T15:15:00+05:00", "minute", "+05:00"),  # the source's zone
+    ("KeepParser", "2024-03-12T00:00:00+00:00", "day", None),
+])
+def test_parser_published_at_sets_its_precision(parser: str, iso: str, precision: str,
+                                                offset: str | None) -> None:
+    """Whatever a parser returns for published_at (here over a printed day), the precision and
+    the offset follow from it."""
+    source = make_source(parser=f"{__name__}.{parser}")
+    result = extract(_day_only_page(), "https://ledger.example/news/1", source)
+    assert result.provenance["published_at"] == "selector"
+    assert result.published_at.isoformat() == iso
+    assert (result.published_precision, result.published_offset) == (precision, offset)
+    assert result.published_date.isoformat() == "2024-03-12"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from datetime import UTC, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -152,11 +152,29 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
     if source and source.parser:
         from scrapers.parsers import apply_parser, load_parser
 
+        generic_published = result.published_at
         apply_parser(load_parser(source.parser, source), tree, result)
-        if result.published_at is not None:
-            result.published_offset = format_offset(result.published_at)
-            result.published_date = result.published_at.date()
+        if result.published_at is not generic_published:
+            _store_parser_published(result, result.published_at, source_tz)
     return result
+
+
+def _store_parser_published(result: Extracted, value: datetime | date,
+                            source_tz: tzinfo | None) -> None:
+    """Keep a parser's publication date with the precision it carries: a date, or a datetime
+    without a zone where the source has none, is a printed day; an aware time is to the
+    minute, or to the second when it has seconds."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time(0))
+        has_time = False
+    else:
+        has_time = True
+    printed_offset = value.tzinfo is not None
+    if not printed_offset and source_tz is not None and has_time:
+        value = value.replace(tzinfo=source_tz)
+    parsed = ParsedDate(value=value, has_time=has_time, printed_offset=printed_offset,
+                        has_seconds=bool(value.second or value.microsecond))
+    _store_published(result, parsed, "selector")
 
 
 def _fill_dates(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement, url: str,
