@@ -43,3 +43,16 @@ def test_check_fails_when_stale(tmp_path: Path) -> None:
     stale.write_text(SCHEMA_DOC.read_text() + "\nedited by hand\n")
     assert is_stale(stale)
     assert not is_stale(SCHEMA_DOC)
+
+
+def test_columns_added_after_v1_are_marked_with_their_version() -> None:
+    """Each v2 and v3 article column says since when it exists; the Versions list names it."""
+    from transforms.schema import NEW_IN_V2, NEW_IN_V3
+
+    text = render_schema_doc()
+    for version, added in ((2, NEW_IN_V2), (3, NEW_IN_V3)):
+        for name in added:
+            assert f"| `{name}` (since v{version}) |" in text
+    assert "- v3: added `published_precision` (nullable). A date-only article's published_at " \
+           "is its printed day at 00:00 UTC." in text
+    assert "| `title` |" in text  # a v1 column carries no mark

@@ -12,6 +12,7 @@ from pathlib import Path
 from transforms.schema import (
     ARTICLE_COLUMNS,
     NEW_IN_V2,
+    NEW_IN_V3,
     PARTITION_COLUMNS,
     QUARANTINE_COLUMNS,
     RUN_REPORT_COLUMNS,
@@ -37,6 +38,14 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _since(column: str) -> str:
+    """' (since vN)' for an article column added after v1, else ''."""
+    for version, added in ((2, NEW_IN_V2), (3, NEW_IN_V3)):
+        if column in added:
+            return f" (since v{version})"
+    return ""
+
+
 def render_table(name: str, about: str, columns: list[Column]) -> list[str]:
     """Markdown section for one table."""
     partitions = {c.name for c in PARTITION_COLUMNS} if name != "run_reports" else set()
@@ -44,7 +53,7 @@ def render_table(name: str, about: str, columns: list[Column]) -> list[str]:
              "| column | type | nullable | meaning | example |", "|---|---|---|---|---|"]
     for column in columns:
         where = " (partition)" if column.name in partitions else ""
-        since = " (since v2)" if name == "articles" and column.name in NEW_IN_V2 else ""
+        since = _since(column.name) if name == "articles" else ""
         lines.append(f"| `{column.name}`{where}{since} | `{column.type}` | "
                      f"{'yes' if column.nullable else 'no'} | {_cell(column.doc)} | "
                      f"`{_cell(column.example)}` |")
@@ -82,6 +91,8 @@ def render_schema_doc() -> str:
         "holding both, pass the unified schema "
         "(`transforms.schema.ARTICLES_DATASET_SCHEMA`) to pandas/pyarrow, or "
         "`union_by_name=true` to DuckDB; `transforms.lake.read_articles` does this for you.",
+        f"- v3: added {', '.join(f'`{c}`' for c in NEW_IN_V3)} (nullable). A date-only "
+        "article's published_at is its printed day at 00:00 UTC.",
         "",
     ]
     for name, about, columns in TABLES:
