@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from scrapers.extract import EXTRACTOR_VERSION
 from scrapers.reprocess import main, reprocess
 from scrapers.warc import WarcArchive, read_raw
 from transforms.lake import read_articles, read_quarantine
@@ -145,7 +146,7 @@ def test_reprocess_builds_rows_from_raw_pages_only(
     summary = reprocess(*RANGE, run_id="reprocess__one")
     df = rows(lake)
     assert list(df["url"]) == sorted([INDUS_A, INDUS_B, GANGA_A])
-    assert set(df["extractor_version"]) == {"1"}
+    assert set(df["extractor_version"]) == {EXTRACTOR_VERSION}
     assert set(df["run_id"]) == {"reprocess__one"}
     by_url = df.set_index("url")
     assert by_url.loc[INDUS_A, "title"] == "Assembly passes budget after long debate"
@@ -193,12 +194,12 @@ def test_a_newer_extractor_replaces_rows_and_changes_nothing_else(
     again = reprocess(*RANGE, run_id="reprocess__v1-again")
     assert again["totals"]["inserted"] == again["totals"]["updated"] == 0
     assert again["totals"]["files_written"] == 0
-    monkeypatch.setattr(scrapers.extract, "EXTRACTOR_VERSION", "2")
+    monkeypatch.setattr(scrapers.extract, "EXTRACTOR_VERSION", "next")
     summary = reprocess(*RANGE, run_id="reprocess__v2")
     after = rows(lake)
     assert summary["totals"]["updated"] == 3
     assert summary["totals"]["inserted"] == summary["totals"]["removed"] == 0
-    assert set(after["extractor_version"]) == {"2"}
+    assert set(after["extractor_version"]) == {"next"}
     assert set(after["run_id"]) == {"reprocess__v2"}
     bookkeeping = ["extractor_version", "run_id"]
     pd.testing.assert_frame_equal(before.drop(columns=bookkeeping),
@@ -213,10 +214,10 @@ def test_sources_filter_touches_only_those_sources(
     import scrapers.extract
 
     reprocess(*RANGE, run_id="reprocess__v1")
-    monkeypatch.setattr(scrapers.extract, "EXTRACTOR_VERSION", "3")
+    monkeypatch.setattr(scrapers.extract, "EXTRACTOR_VERSION", "next")
     reprocess(*RANGE, sources=["ganga-news"], run_id="reprocess__ganga")
     versions = rows(lake).set_index("url")["extractor_version"].to_dict()
-    assert versions == {INDUS_A: "1", INDUS_B: "1", GANGA_A: "3"}
+    assert versions == {INDUS_A: EXTRACTOR_VERSION, INDUS_B: EXTRACTOR_VERSION, GANGA_A: "next"}
 
 
 def archive_correction(lake: Path) -> str:

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from scrapers.sources import Source
 
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
+"""Bump when the same page yields other values (2: date-only pages keep their printed day)."""
 
 
 @dataclass
