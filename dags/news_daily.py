@@ -18,7 +18,8 @@ the day from plan's jobs.
 Settings (environment, read at parse time; docs/scale-out.md): NEWSFLOW_CRAWL_QUEUE (crawl),
 NEWSFLOW_LAKE_QUEUE (lake: plan, write, gate, report, publish), NEWSFLOW_CRAWL_POOL
 (default_pool; `newsflow_crawl` once `python -m scrapers.pools` made it), NEWSFLOW_MAX_ACTIVE_TASKS
-(64 task instances of the DAG at once), NEWSFLOW_CRAWLS_PER_RUN (4 crawls of one run at once).
+(64 task instances of the DAG at once), NEWSFLOW_CRAWLS_PER_RUN (32 crawls of one run at once),
+NEWSFLOW_TASK_RETRIES (2) and NEWSFLOW_RETRY_DELAY_S (300 s between tries).
 The LocalExecutor ignores queues.
 """
 
@@ -45,11 +46,12 @@ def env_int(name: str, default: int) -> int:
 
 
 MAX_ACTIVE_TASKS = env_int("NEWSFLOW_MAX_ACTIVE_TASKS", 64)
-CRAWLS_PER_RUN = env_int("NEWSFLOW_CRAWLS_PER_RUN", 4)
+CRAWLS_PER_RUN = env_int("NEWSFLOW_CRAWLS_PER_RUN", 32)
 # Name-based: the lake path differs per deployment (NEWSFLOW_LAKE), so it goes in each event's
 # extra ("table") rather than in the Asset's identity. Consumers use Asset("news_articles").
 NEWS_ARTICLES = Asset("news_articles")
 RETRIES = int(os.environ.get("NEWSFLOW_TASK_RETRIES", "2"))
+RETRY_DELAY_S = env_int("NEWSFLOW_RETRY_DELAY_S", 300)
 
 with DAG(
     dag_id="news_daily",
@@ -59,7 +61,7 @@ with DAG(
     catchup=False,
     max_active_runs=3,
     max_active_tasks=MAX_ACTIVE_TASKS,
-    default_args={"retries": RETRIES, "retry_delay": timedelta(minutes=5)},
+    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=RETRY_DELAY_S)},
     # Every param may be left empty (a type that admits null is what the trigger form reads as
     # "not required"): a scheduled run uses none of them.
     params={

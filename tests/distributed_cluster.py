@@ -45,11 +45,10 @@ WORKER_CONCURRENCY = 2
 # Airflow's task-instance heartbeat: a task whose worker died is failed (and retried) this many
 # seconds after its last heartbeat (default 300); the supervisor heartbeats every 5 s.
 HEARTBEAT_TIMEOUT_S = 20
-RETRY_DELAY_S = 5  # news_daily says 5 minutes; tests/cluster_policy shortens it
+RETRY_DELAY_S = 5  # news_daily waits NEWSFLOW_RETRY_DELAY_S (300 s) between tries
 # Leases (writer and crawl politeness): a killed holder's lease is free this long after its
 # last renewal; renewals every ttl / 3.
 LEASE_TTL_S = 30
-POLICY_DIR = Path(__file__).resolve().parent / "cluster_policy"
 # Inherited AWS settings that would point the cluster at anything but the loopback server.
 AWS_NOISE = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
              "NEWSFLOW_S3_REGION", "NEWSFLOW_SCRATCH")
@@ -485,7 +484,7 @@ class DistributedCluster:
             "NEWSFLOW_TASK_RETRIES": "1",
             "NEWSFLOW_RETRY_DELAY_S": str(RETRY_DELAY_S),
             "NEWSFLOW_LEASE_TTL_S": str(LEASE_TTL_S),
-            "PYTHONPATH": os.pathsep.join((str(PROJECT_ROOT), str(POLICY_DIR))),
+            "PYTHONPATH": str(PROJECT_ROOT),
             "NEWSFLOW_LAKE": LAKE_URI,
             "NEWSFLOW_STAGING": STAGING_URI,
             "NEWSFLOW_REGISTRY": str(self.registry),

@@ -81,7 +81,8 @@ def test_queues_and_limits_have_working_defaults(dagbag) -> None:
     assert tasks["crawl"].queue == "crawl"
     assert {tasks[t].queue for t in ("plan", "write", "gate", "report", "publish")} == {"lake"}
     assert dag.max_active_tasks == 64
-    assert tasks["crawl"].max_active_tis_per_dagrun == 4
+    assert tasks["crawl"].max_active_tis_per_dagrun == 32
+    assert tasks["crawl"].retry_delay.total_seconds() == 300
     assert tasks["crawl"].pool == "default_pool"
     reprocess = dagbag.dags["news_reprocess"].get_task("reprocess")
     assert (reprocess.queue, reprocess.pool) == ("lake", "newsflow_lake_writer")
@@ -95,15 +96,15 @@ def test_queues_and_limits_follow_the_environment() -> None:
         "import sys, runpy; g = runpy.run_path(sys.argv[1]); d = g['dag'];"
         "t = {x.task_id: x for x in d.tasks};"
         "print(t['crawl'].queue, t['write'].queue, t['crawl'].pool, d.max_active_tasks,"
-        " t['crawl'].max_active_tis_per_dagrun)"
+        " t['crawl'].max_active_tis_per_dagrun, int(t['crawl'].retry_delay.total_seconds()))"
     )
     env = {**os.environ, "NEWSFLOW_CRAWL_QUEUE": "fetchers", "NEWSFLOW_LAKE_QUEUE": "writer",
            "NEWSFLOW_CRAWL_POOL": "newsflow_crawl", "NEWSFLOW_MAX_ACTIVE_TASKS": "600",
-           "NEWSFLOW_CRAWLS_PER_RUN": "500"}
+           "NEWSFLOW_CRAWLS_PER_RUN": "500", "NEWSFLOW_RETRY_DELAY_S": "5"}
     daily = str(PROJECT_ROOT / "dags" / "news_daily.py")
     out = subprocess.run([sys.executable, "-c", code, daily], env=env, capture_output=True,
                          text=True, check=True, cwd=PROJECT_ROOT)
-    assert out.stdout.split() == ["fetchers", "writer", "newsflow_crawl", "600", "500"]
+    assert out.stdout.split() == ["fetchers", "writer", "newsflow_crawl", "600", "500", "5"]
     env["NEWSFLOW_CRAWLS_PER_RUN"] = "lots"
     bad = subprocess.run([sys.executable, "-c", code, daily], env=env, capture_output=True,
                          text=True, check=False, cwd=PROJECT_ROOT)
