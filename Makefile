@@ -10,7 +10,9 @@ export AIRFLOW_HOME := $(PROJECT)/airflow_home
 export AIRFLOW__CORE__DAGS_FOLDER := $(PROJECT)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION := True
+# Airflow's own components stay quiet; task logs (the crawl, write and report summaries) do not.
 export AIRFLOW__LOGGING__LOGGING_LEVEL := WARNING
+export AIRFLOW__LOGGING__NAMESPACE_LEVELS := task=INFO
 export PYTHONPATH := $(PROJECT)
 export SCRAPY_SETTINGS_MODULE := scrapers.settings
 
