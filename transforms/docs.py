@@ -27,9 +27,10 @@ TABLES: list[tuple[str, str, list[Column]]] = [
      ARTICLE_COLUMNS),
     ("quarantine", "Rows refused by normalisation or validation, with the reason (key "
      "`quarantine_id`).", QUARANTINE_COLUMNS),
-    ("run_reports", "One row per run and source: what the run found, fetched and wrote "
-     "(`RUN_REPORT_COLUMNS`; written by the run-report task, every column stored in the file).",
-     RUN_REPORT_COLUMNS),
+    ("run_reports", "One row per day and source: what the latest run of that day found, "
+     "fetched and wrote (`RUN_REPORT_COLUMNS`; key `run_id`, written by the run-report task). "
+     "Laid out like `articles`: `date` (the day the run crawled) and `source` are in the path "
+     "only.", RUN_REPORT_COLUMNS),
 ]
 
 
@@ -48,7 +49,7 @@ def _since(column: str) -> str:
 
 def render_table(name: str, about: str, columns: list[Column]) -> list[str]:
     """Markdown section for one table."""
-    partitions = {c.name for c in PARTITION_COLUMNS} if name != "run_reports" else set()
+    partitions = {c.name for c in PARTITION_COLUMNS}
     lines = [f"## `{name}`", "", about, "",
              "| column | type | nullable | meaning | example |", "|---|---|---|---|---|"]
     for column in columns:
@@ -73,10 +74,13 @@ def render_schema_doc() -> str:
         "",
         "## Layout and partitioning",
         "",
-        "`<lake>/<table>/date=YYYY-MM-DD/source=<id>/part-0.parquet` for `articles` and "
-        "`quarantine` (`<lake>` is `NEWSFLOW_LAKE`, default `data/lake`). `date` (UTC "
-        "publication date, `date32`) and `source` (`string`) are Hive partition columns: they "
-        "are in the path, not inside the files. Read them with "
+        "`<lake>/<table>/date=YYYY-MM-DD/source=<id>/part-0.parquet` for `articles`, "
+        "`quarantine` and `run_reports` (`<lake>` is `NEWSFLOW_LAKE`, default `data/lake`). "
+        "`date` (`date32`) and `source` (`string`) are Hive partition columns: they are in the "
+        "path, not inside the files, so `pd.read_parquet(<lake>/<table>)` and "
+        "`pyarrow.dataset.dataset(<lake>/<table>, partitioning=\"hive\")` open any table (a "
+        "lake mixing schema versions needs the unified schema, see Versions). "
+        "Read them typed with "
         "`transforms.schema.PARTITIONING` (pandas, pyarrow) or `hive_partitioning=true` "
         "(DuckDB, Polars).",
         "",

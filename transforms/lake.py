@@ -44,11 +44,13 @@ from transforms.schema import (
     ARTICLES_SCHEMA,
     NEW_IN_V2,
     NEW_IN_V3,
+    PARTITION_COLUMNS,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
     RUN_REPORT_COLUMNS,
     arrow_schema,
     dataset_schema,
+    file_columns,
     partitioning,
 )
 from transforms.storage import LAKE_ENV as LAKE_ENV
@@ -92,11 +94,16 @@ ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id",
 QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)
-# One row per (date, source) partition, every column (date and source too) stored in the file:
-# the key is run_id, and merge_run_reports drops a partition's rows of other runs, so re-running
-# a day replaces its rows.
-RUN_REPORTS = TableSpec("run_reports", arrow_schema(RUN_REPORT_COLUMNS), "run_id",
+# One row per (date, source) partition, laid out like articles (date and source in the path
+# only): the key is run_id, and merge_run_reports drops a partition's rows of other runs, so
+# re-running a day replaces its rows.
+RUN_REPORTS = TableSpec("run_reports", arrow_schema(file_columns(RUN_REPORT_COLUMNS)), "run_id",
                         frozenset({"created_at"}), ("run_id",), updates=True, moves=False)
+TABLE_COLUMNS = {"articles": ARTICLE_COLUMNS, "quarantine": QUARANTINE_COLUMNS,
+                 "run_reports": RUN_REPORT_COLUMNS}
+"""Every column of each table (file and partition columns), in the order readers return them."""
+RUN_REPORTS_LAYOUT = "run_reports.layout.json"
+"""Marker in ``_index/``: every run_reports file keeps date and source in its path only."""
 
 
 @dataclass
@@ -917,9 +924,10 @@ def read_arrow(spec: TableSpec, root: str | Path | LakeLocation | None = None,
     """Like ``read_table`` but an Arrow table (no pandas), with its column names."""
     loc = _root(root)
     table_dir = loc.join(spec.name)
-    table_columns = ARTICLE_COLUMNS if spec is ARTICLES else QUARANTINE_COLUMNS
+    table_columns = TABLE_COLUMNS[spec.name]
     schema = dataset_schema(table_columns)
-    names = [*(c.name for c in table_columns), "date"]
+    names = [c.name for c in table_columns]
+    names += [c.name for c in PARTITION_COLUMNS if c.name not in names]
     if columns is not None:
         wanted = set(columns)
         unknown = wanted - set(names)
@@ -1014,7 +1022,8 @@ def merge_run_reports(df: pd.DataFrame, root: str | Path | LakeLocation | None =
     """Merge run-report rows (RUN_REPORT_COLUMNS) into ``<root>/run_reports``, one per day+source.
 
     A partition's rows from other runs are removed, so re-running a day replaces its rows; an
-    identical re-merge leaves the file untouched.
+    identical re-merge leaves the file untouched.  The first merge on a lake written before
+    date and source left the files migrates its old files (see :func:`migrate_run_reports`).
     """
     loc = _root(root)
     spec = RUN_REPORTS
@@ -1028,6 +1037,7 @@ def merge_run_reports(df: pd.DataFrame, root: str | Path | LakeLocation | None =
         return result
     with _lock(loc, spec.name):
         clean_staging(loc, spec.name)
+        _migrate_run_reports(loc)
         for path, group in groups.items():
             new = to_arrow(group, spec)
             run_id = new.column(spec.key)[0].as_py()
@@ -1037,17 +1047,40 @@ def merge_run_reports(df: pd.DataFrame, root: str | Path | LakeLocation | None =
     return result
 
 
+def migrate_run_reports(root: str | Path | LakeLocation | None = None) -> int:
+    """Rewrite run_reports files that store ``date`` and ``source`` inside (written before
+    they moved to the path only), under the table's lock; return how many were rewritten."""
+    loc = _root(root)
+    with _lock(loc, RUN_REPORTS.name):
+        clean_staging(loc, RUN_REPORTS.name)
+        return _migrate_run_reports(loc)
+
+
+def _migrate_run_reports(loc: LakeLocation) -> int:
+    """``migrate_run_reports`` under the held lock; once per lake (a marker in ``_index/``
+    records it), so later writes do not open every stored file."""
+    marker = loc.join(INDEX_DIR, RUN_REPORTS_LAYOUT)
+    if loc.exists(marker):
+        return 0
+    partition_names = {c.name for c in PARTITION_COLUMNS}
+    rewritten = 0
+    for path in partition_files(loc, RUN_REPORTS.name):
+        with loc.open_input(path) as handle:
+            parquet = pq.ParquetFile(handle)
+            if not partition_names & set(parquet.schema_arrow.names):
+                continue
+            table = parquet.read()
+        write_atomic(conform(table, RUN_REPORTS.schema), path, loc, RUN_REPORTS.name)
+        rewritten += 1
+    loc.write_bytes(marker, b'{"partition_columns_in_files": false}\n', RUN_REPORTS.name)
+    return rewritten
+
+
 def read_run_reports(root: str | Path | LakeLocation | None = None,
                      dates: Iterable[Any] | None = None, sources: Iterable[str] | None = None
                      ) -> pd.DataFrame:
-    """Run-report rows (RUN_REPORT_COLUMNS), optionally only some dates/sources."""
-    loc = _root(root)
-    files = partition_files(loc, RUN_REPORTS.name, dates, sources)
-    if not files:
-        frame = RUN_REPORTS.schema.empty_table().to_pandas()
-        frame["date"] = frame["date"].astype(object)
-        return frame
-    import pyarrow.dataset as ds
+    """Run-report rows (RUN_REPORT_COLUMNS), optionally only some dates/sources.
 
-    dataset = ds.dataset(files, schema=RUN_REPORTS.schema, format="parquet", filesystem=loc.fs)
-    return dataset.to_table().to_pandas()
+    ``date`` and ``source`` come from the path, in files of either layout.
+    """
+    return read_table(RUN_REPORTS, root, dates, sources)
