@@ -67,6 +67,15 @@ def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
     return {
         "documents_ok": get("newsflow/documents/ok"),
         "documents_failed": failed_docs,
+        # malformed feeds/sitemaps that were repaired, and discovery work cut short on purpose
+        "documents_recovered": get("newsflow/documents/recovered"),
+        "documents_skipped": sum(int(v or 0) for k, v in stats.items()
+                                 if k.startswith("newsflow/documents/skipped/")),
+        "over_budget": get("newsflow/candidates/over_budget")
+        + get("newsflow/documents/over_budget"),
+        "entries_over_limit": get("newsflow/documents/skipped/entries_over_limit"),
+        "documents_too_large": get("newsflow/documents/failed/too_large")
+        + get("newsflow/documents/refused/too_large"),
         "candidates": get("newsflow/candidates/found"),
         "outside_window": get("newsflow/candidates/outside_window")
         + get("newsflow/articles/outside_window"),
@@ -80,6 +89,7 @@ def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
         "bytes": get("downloader/response_bytes"),
         "responses": get("downloader/response_count"),
         "extract_cpu_ms": get("newsflow/extract/cpu_us") // 1000,  # CPU inside extract()
+        "decoded_with_replacement": get("newsflow/articles/decoded_with_replacement"),
     }
 
 

@@ -119,6 +119,21 @@ def test_failed_crawl_fails_the_gate() -> None:
     assert result.failures() == ["x: crawl failed, no data for the day (no feed could be fetched)"]
 
 
+def test_discovery_that_cut_data_fails_the_gate_and_says_how() -> None:
+    """Candidates past the budget, entries past a document's limit or an oversized sitemap mean
+    articles of the day were never looked at; a repaired feed is only named."""
+    whole = dict(rows=10, complete=10, staged=10)
+    repaired = evaluate(GateInputs("a", DAY, **whole, documents_recovered=2), Quality())
+    assert repaired.passed
+    assert [c.detail for c in repaired.checks if c.name == "discovery"] == [
+        "discovery complete; 2 malformed feed/sitemap document(s) repaired"]
+    cut = evaluate(GateInputs("a", DAY, **whole, over_budget=120, entries_over_limit=50000,
+                              documents_too_large=1), Quality())
+    assert cut.failures() == [
+        "a: discovery cut data: 120 candidates over the budget, 50000 entries over a document's "
+        "limit, 1 documents over the size limit"]
+
+
 def test_gate_reads_rows_and_history_back_from_the_lake(tmp_path: Path) -> None:
     root = tmp_path / "lake"
     history = [DAY - timedelta(days=n) for n in range(1, 8)]

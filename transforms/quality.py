@@ -67,6 +67,10 @@ class GateInputs:
     not_article: int = 0
     history: dict[str, int] = field(default_factory=dict)
     crawl_failed: str | None = None
+    over_budget: int = 0
+    entries_over_limit: int = 0
+    documents_too_large: int = 0
+    documents_recovered: int = 0
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,25 @@ def check_crawl(crawl_failed: str | None) -> Check:
     return Check("crawl", False, None, 0, f"crawl failed, no data for the day ({crawl_failed})")
 
 
+def check_discovery(inputs: GateInputs) -> Check:
+    """Discovery must not have cut data: candidates past the budget, entries past a document's
+    limit or documents over the size cap all mean articles of the day were never looked at.
+
+    Repaired (malformed) feeds and sitemaps are named in the detail but do not fail the check.
+    """
+    cuts = {"candidates over the budget": inputs.over_budget,
+            "entries over a document's limit": inputs.entries_over_limit,
+            "documents over the size limit": inputs.documents_too_large}
+    cut = sum(cuts.values())
+    parts = [f"{n} {label}" for label, n in cuts.items() if n]
+    repaired = (f"; {inputs.documents_recovered} malformed feed/sitemap document(s) repaired"
+                if inputs.documents_recovered else "")
+    if cut:
+        return Check("discovery", False, float(cut), 0,
+                     f"discovery cut data: {', '.join(parts)}{repaired}")
+    return Check("discovery", True, 0.0, 0, f"discovery complete{repaired}")
+
+
 def evaluate(inputs: GateInputs, quality: Quality) -> GateResult:
     """Run every check for one source."""
     checks = [
@@ -191,6 +214,7 @@ def evaluate(inputs: GateInputs, quality: Quality) -> GateResult:
         check_share_at_most("not_article", "pages without an article", inputs.not_article,
                             inputs.fetched_pages, quality.max_not_article_share,
                             "article-URL pages", "gave no article: empty or missing body"),
+        check_discovery(inputs),
     ]
     return GateResult(inputs.source, inputs.day, checks)
 
@@ -257,6 +281,10 @@ def gather_inputs(source: str, day: date, summary: dict[str, Any], quality: Qual
         not_article=not_article,
         history=history_rows(source, day, quality.history_days, root),
         crawl_failed=summary.get("crawl_failed", {}).get(source),
+        over_budget=int(crawl.get("over_budget", 0)),
+        entries_over_limit=int(crawl.get("entries_over_limit", 0)),
+        documents_too_large=int(crawl.get("documents_too_large", 0)),
+        documents_recovered=int(crawl.get("documents_recovered", 0)),
     )
 
 
