@@ -461,3 +461,85 @@ def test_backfill_from_s3_gives_the_same_rows(s3_archive: str, tmp_path: Path,
     run = run_backfill(DAYS[0], {"archive": s3_archive})
     assert str(run.state) == "success"
     check_lake_is_the_truth(tmp_path / "lake", DAYS[:1])
+
+
+def test_a_backfilled_row_re_extracts_from_its_raw_ref(backfilled, http_archive: str,
+                                                       demo_registry: Path) -> None:
+    """news_reprocess's need: the archive page behind a row gives the row's fields again."""
+    from scrapers.ccnews.harvest import reextract
+    from scrapers.sources import load_registry
+    from transforms.lake import read_articles
+
+    registry = load_registry(demo_registry)
+    store = ArchiveStore.parse(http_archive)
+    df = read_articles(backfilled[0])
+    for row in df.head(4).itertuples():
+        record = reextract(row.raw_ref, registry.get(row.source), store)
+        assert record is not None, row.url
+        assert (record["title"], record["raw_ref"], record["source"]) == (
+            row.title, row.raw_ref, row.source)
+        assert datetime.fromisoformat(record["crawled_at"]) == row.crawled_at
+
+
+def test_dag_file_imports_no_heavy_modules() -> None:
+    """Parsing news_ccnews must not import scrapy, pandas, pyarrow or warcio (fsspec: Airflow's)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, runpy; runpy.run_path(sys.argv[1]);"
+            "heavy = [m for m in ('scrapy', 'pandas', 'pyarrow', 'warcio', "
+            "'trafilatura') if m in sys.modules]; print(','.join(heavy))")
+    dag_file = str(PROJECT_ROOT / "dags" / "news_ccnews.py")
+    out = subprocess.run([sys.executable, "-c", code, dag_file], capture_output=True, text=True,
+                         check=True, cwd=PROJECT_ROOT)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("live_offset, archive_wins", [(timedelta(hours=1), False),
+                                                       (timedelta(hours=-1), True)],
+                         ids=["live-newer", "archive-newer"])
+def test_a_live_row_wins_unless_the_capture_is_newer(
+        archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_registry: Path,
+        live_offset: timedelta, archive_wins: bool) -> None:
+    """The merge rule: a live crawl's row stays unless the CC-NEWS capture is newer than it."""
+    import json
+
+    import pandas as pd
+
+    from scrapers.ccnews.stage import stage_run
+    from scrapers.ccnews.tasks import harvest_file
+    from scrapers.dagtasks import write_staged
+    from scrapers.plan import plan_crawls
+    from transforms.lake import read_articles
+    from transforms.pipeline import process_staged
+
+    monkeypatch.setenv("NEWSFLOW_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("NEWSFLOW_STAGING", str(tmp_path / "staging"))
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    jobs = [j.to_dict() for j in plan_crawls(start, start + timedelta(days=1), demo_registry,
+                                            ["ganga-times"], "backfill-run")]
+    warcs = [{"path": warc_path(i), "name": warc_path(i).rsplit("/", 1)[-1],
+              **{k: jobs[0][k] for k in ("day", "start", "end", "registry", "run")},
+              "sources": ["ganga-times"], "archive": str(archive.root)} for i in (0, 1, 2)]
+    for warc in warcs:
+        harvest_file(warc)
+    part = next((tmp_path / "staging").rglob("cc-news/*/ganga-times.jsonl"))
+    archived = json.loads(part.read_text().splitlines()[0])
+    live = {**archived, "title": "The live crawl's title", "raw_ref": None,
+            "discovered_via": "feed", "provenance": {"title": "jsonld"},
+            "crawled_at": (datetime.fromisoformat(archived["crawled_at"]) + live_offset
+                           ).isoformat()}
+    live_file = tmp_path / "live.jsonl"
+    live_file.write_text(json.dumps(live) + "\n")
+    process_staged([live_file], run_id="news_daily-live")
+    totals = stage_run(jobs, warcs)
+    assert totals["live_newer"]["ganga-times"] == (0 if archive_wins else 1)
+    write_staged(jobs, run_id="backfill-run")
+    df = read_articles(tmp_path / "lake")
+    row = df[df["url"] == archived["url"]].iloc[0]
+    expected = expected_for_day(DAYS[0])
+    assert len(df) == sum(1 for a in expected.values() if a.source == "ganga-times")
+    if archive_wins:
+        assert row["title"] == archived["title"] and row["raw_ref"] == archived["raw_ref"]
+    else:
+        assert row["title"] == "The live crawl's title" and pd.isna(row["raw_ref"])

@@ -125,12 +125,10 @@ def published_in_day(extracted: Any, start: datetime, end: datetime) -> str:
     return "no_date"
 
 
-def staged_record(raw: RawRecord, source: Source, start: datetime, end: datetime,
-                  result: HarvestResult) -> dict[str, Any] | None:
-    """The staged record one matched page gives, or None (counted under the source)."""
+def extract_page(raw: RawRecord, source: Source, result: HarvestResult) -> Any:
+    """``extract()`` of one archived page as the crawl decodes it; None (counted) if no article."""
     from scrapers.extract import extract
     from scrapers.extract.encoding import decode_page, looks_binary
-    from scrapers.records import build_record
 
     page = decode_page(raw.body, raw.header("Content-Type"))
     if page.replaced and not looks_binary(page.text):
@@ -149,16 +147,42 @@ def staged_record(raw: RawRecord, source: Source, start: datetime, end: datetime
     if not extracted.is_article:
         result.count(source.id, "not_article")
         return None
-    verdict = published_in_day(extracted, start, end)
-    if verdict != "in_day":
-        result.count(source.id, verdict)
-        return None
+    return extracted
+
+
+def to_staged(raw: RawRecord, extracted: Any, source: Source) -> dict[str, Any]:
+    """The staged record of an extracted CC-NEWS page: a crawl's record, with its provenance."""
+    from scrapers.records import build_record
+
     record = build_record(extracted, source, crawled_at=raw.fetched_at, http_status=raw.status,
                           discovered_via=VIA, raw_ref=raw.raw_ref)
     record["provenance"] = {**(record.get("provenance") or {}), "archive": PROVENANCE_ARCHIVE,
                             "captured_at": raw.fetched_at.isoformat()}
-    result.count(source.id, "kept")
     return record
+
+
+def staged_record(raw: RawRecord, source: Source, start: datetime, end: datetime,
+                  result: HarvestResult) -> dict[str, Any] | None:
+    """The staged record one matched page gives, or None (counted under the source)."""
+    extracted = extract_page(raw, source, result)
+    if extracted is None:
+        return None
+    verdict = published_in_day(extracted, start, end)
+    if verdict != "in_day":
+        result.count(source.id, verdict)
+        return None
+    result.count(source.id, "kept")
+    return to_staged(raw, extracted, source)
+
+
+def reextract(raw_ref: str, source: Source, store: ArchiveStore | None = None
+              ) -> dict[str, Any] | None:
+    """Today's extraction of the page a CC-NEWS ``raw_ref`` names (for reprocessing), or None."""
+    from scrapers.ccnews.archive import read_ccnews_record
+
+    raw = read_ccnews_record(raw_ref, store)
+    extracted = extract_page(raw, source, HarvestResult(raw_ref))
+    return None if extracted is None else to_staged(raw, extracted, source)
 
 
 def harvest_warc(store: ArchiveStore, path: str, sources: list[Source], start: datetime,
