@@ -147,6 +147,7 @@ class RangeHandler(BaseHTTPRequestHandler):
     """Static files of the archive folder, with HEAD and single byte ranges (as S3 and CC)."""
 
     root: Path
+    ranges = True  # False: a server that ignores Range and always sends the whole file
 
     def do_HEAD(self) -> None:
         self.serve(head=True)
@@ -165,7 +166,7 @@ class RangeHandler(BaseHTTPRequestHandler):
         data = target.read_bytes()
         start, end, status = 0, len(data), 200
         wanted = self.headers.get("Range", "")
-        if wanted.startswith("bytes="):
+        if self.ranges and wanted.startswith("bytes="):
             first, _, last = wanted[len("bytes="):].partition("-")
             start, status = int(first), 206
             end = int(last) + 1 if last else len(data)
@@ -184,10 +185,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory, demo_server: Any) -> Archi
     return build_archive(tmp_path_factory.mktemp("ccnews-archive"), demo_server.base_url)
 
 
-@pytest.fixture(scope="module")
-def http_archive(archive: Archive) -> Iterator[str]:
+def serve_archive(archive: Archive, ranges: bool) -> Iterator[str]:
     """The archive on a loopback HTTP server; yields its base URL."""
-    handler = type("Handler", (RangeHandler,), {"root": archive.root})
+    handler = type("Handler", (RangeHandler,), {"root": archive.root, "ranges": ranges})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -197,6 +197,16 @@ def http_archive(archive: Archive) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="module")
+def http_archive(archive: Archive) -> Iterator[str]:
+    yield from serve_archive(archive, ranges=True)
+
+
+@pytest.fixture(scope="module")
+def http_archive_without_ranges(archive: Archive) -> Iterator[str]:
+    yield from serve_archive(archive, ranges=False)
 
 
 @pytest.fixture(scope="module")
@@ -324,13 +334,14 @@ def iter_urls(archive: Archive, index: int) -> Iterator[str]:
                 yield record.rec_headers.get_header("WARC-Target-URI")
 
 
-@pytest.mark.parametrize("where", ["http", "s3", "folder"])
+@pytest.mark.parametrize("where", ["http", "http-without-ranges", "s3", "folder"])
 def test_a_raw_ref_reads_back_the_captured_page(archive: Archive, where: str,
                                                 request: pytest.FixtureRequest) -> None:
     """A ranged read at the raw_ref's offset gives the page exactly as the server sent it."""
     from warcio.archiveiterator import ArchiveIterator
 
     root = {"http": lambda: request.getfixturevalue("http_archive"),
+            "http-without-ranges": lambda: request.getfixturevalue("http_archive_without_ranges"),
             "s3": lambda: request.getfixturevalue("s3_archive"),
             "folder": lambda: str(archive.root)}[where]()
     store = ArchiveStore.parse(root)

@@ -88,10 +88,14 @@ class ArchiveStore:
         if self.http is not None:
             handle = self.http.open(key, mode="rb", block_size=0,
                                     headers={"Range": f"bytes={offset}-"})
-            if getattr(handle.r, "status", 206) == 200 and offset:  # the server ignored Range
-                skip = offset
-                while skip:
-                    skip -= len(handle.read(min(skip, READ_BUFFER))) or skip
+            if handle.r.status == 200 and offset:  # the server ignored Range: read up to it
+                remaining = offset
+                while remaining > 0:
+                    chunk = handle.read(min(remaining, READ_BUFFER))
+                    if not chunk:
+                        handle.close()
+                        raise ValueError(f"{key} ends before offset {offset}")
+                    remaining -= len(chunk)
             return handle
         if self.location.local:
             handle = open(self.location.local_path(key), "rb")  # noqa: SIM115 - caller closes
