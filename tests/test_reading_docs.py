@@ -51,12 +51,7 @@ WARC_PATH = "raw/date=2026-11-20/source=dawn/crawl-0.warc.gz"
 RUNNERS = {"python": "python", "python plain": "plain", "python spark": "spark", "sql": "sql",
            "sh": "shell"}
 
-NOT_RUN_HERE: dict[str, str] = {
-    "Spark [python spark]": "pyspark is not a dependency of the project (it installs from PyPI "
-                            "and runs on the machine's Java 17; add it to the dev group and "
-                            "drop this entry); test_spark_example runs it wherever pyspark is "
-                            "importable",
-}
+NOT_RUN_HERE: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
