@@ -20,6 +20,7 @@ from transforms.schema import (
     METADATA_KEY,
     NEW_IN_V2,
     NEW_IN_V3,
+    NEW_IN_V4,
     PARTITIONING,
     SCHEMA_VERSION,
 )
@@ -40,9 +41,9 @@ def rows(day: str, *numbers: int, **extra: Any) -> pd.DataFrame:
 
 
 def v1_schema() -> pa.Schema:
-    """The v1 file schema: today's schema without the v2 and v3 columns, version 1 in the
+    """The v1 file schema: today's schema without the columns added since, version 1 in the
     metadata."""
-    fields = [f for f in ARTICLES_SCHEMA if f.name not in NEW_IN_V2 + NEW_IN_V3]
+    fields = [f for f in ARTICLES_SCHEMA if f.name not in NEW_IN_V2 + NEW_IN_V3 + NEW_IN_V4]
     return pa.schema(fields, metadata={METADATA_KEY: b"1"})
 
 
@@ -125,7 +126,7 @@ def test_unchanged_v1_rows_are_not_rewritten(tmp_path: Path) -> None:
     """Same v1 rows again without story ids leave the v1 file as it was."""
     old, _ = mixed_lake(tmp_path)
     before = old.read_bytes()
-    v1_rows = rows("2026-11-19", 1, 2).drop(columns=list(NEW_IN_V2 + NEW_IN_V3))
+    v1_rows = rows("2026-11-19", 1, 2).drop(columns=list(NEW_IN_V2 + NEW_IN_V3 + NEW_IN_V4))
     result = merge_articles(v1_rows, tmp_path)
     assert result.unchanged == 2 and result.files_written == 0
     assert old.read_bytes() == before

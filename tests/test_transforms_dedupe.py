@@ -81,3 +81,17 @@ def test_empty() -> None:
     """Empty in, empty out."""
     kept, dropped = dedupe_articles(valid_rows(make_record()).iloc[0:0])
     assert kept.empty and dropped == 0
+
+
+def test_same_body_keeps_the_dropped_url_as_alternate() -> None:
+    """The copy dropped for its body leaves its canonical URL on the kept row; others get none."""
+    rows = valid_rows(
+        make_record(url="https://dawn.com/news/1"),
+        make_record(url="https://dawn.com/section/news-1?utm_source=x"),
+        make_record(url="https://dawn.com/news/2", body=BODY + " Another story."),
+    )
+    kept, dropped = dedupe_articles(rows)
+    assert dropped == 1
+    by_url = dict(zip(kept["canonical_url"], kept["alternate_urls"], strict=True))
+    assert by_url == {"https://dawn.com/news/1": ["https://dawn.com/section/news-1"],
+                      "https://dawn.com/news/2": None}

@@ -13,6 +13,7 @@ from transforms.schema import (
     ARTICLE_COLUMNS,
     NEW_IN_V2,
     NEW_IN_V3,
+    NEW_IN_V4,
     PARTITION_COLUMNS,
     QUARANTINE_COLUMNS,
     RUN_REPORT_COLUMNS,
@@ -41,7 +42,7 @@ def _cell(text: str) -> str:
 
 def _since(column: str) -> str:
     """' (since vN)' for an article column added after v1, else ''."""
-    for version, added in ((2, NEW_IN_V2), (3, NEW_IN_V3)):
+    for version, added in ((2, NEW_IN_V2), (3, NEW_IN_V3), (4, NEW_IN_V4)):
         if column in added:
             return f" (since v{version})"
     return ""
@@ -97,6 +98,9 @@ def render_schema_doc() -> str:
         "`union_by_name=true` to DuckDB; `transforms.lake.read_articles` does this for you.",
         f"- v3: added {', '.join(f'`{c}`' for c in NEW_IN_V3)} (nullable). A date-only "
         "article's published_at is its printed day at 00:00 UTC.",
+        f"- v4: added {', '.join(f'`{c}`' for c in NEW_IN_V4)} (nullable). The same body "
+        "under another URL of the source, in one batch or in a later run within the look-back "
+        "window, is one row that lists the other URLs.",
         "",
     ]
     for name, about, columns in TABLES:

@@ -44,6 +44,7 @@ from transforms.schema import (
     ARTICLES_SCHEMA,
     NEW_IN_V2,
     NEW_IN_V3,
+    NEW_IN_V4,
     PARTITION_COLUMNS,
     QUARANTINE_COLUMNS,
     QUARANTINE_SCHEMA,
@@ -80,17 +81,22 @@ class TableSpec:
     updates: bool
     moves: bool
     sticky: frozenset[str] = frozenset()
-    optional: frozenset[str] = frozenset()  # callers may omit these columns (stored as null)
     """Columns whose stored non-null value wins over a new one (a new value only fills a null);
     callers may omit them (they are then null)."""
+    optional: frozenset[str] = frozenset()  # callers may omit these columns (stored as null)
+    unions: frozenset[str] = frozenset()
+    """List columns that only grow: a row's stored values and its new ones, sorted, once each."""
 
 
 # raw_ref is bookkeeping: an unchanged article keeps the row (and raw page) it had; a changed one
-# brings the raw_ref of the copy it was extracted from.  story_id is sticky: once set it stays.
+# brings the raw_ref of the copy it was extracted from.  story_id is sticky: once set it stays;
+# alternate_urls only grows, whichever writer (a crawl, a reprocess) brings the row again.
 ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id",
                      frozenset({"crawled_at", "run_id", "raw_ref"}),
                      ("published_at", "article_id"), updates=True, moves=True,
-                     sticky=frozenset({"story_id"}), optional=frozenset(NEW_IN_V2 + NEW_IN_V3))
+                     sticky=frozenset({"story_id"}),
+                     optional=frozenset(NEW_IN_V2 + NEW_IN_V3 + NEW_IN_V4),
+                     unions=frozenset({"alternate_urls"}))
 QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)
@@ -375,6 +381,8 @@ def _merge_keys(path: str, new: pa.Table, remove_ids: set[str], spec: TableSpec,
         index = new.schema.get_field_index(name)
         kept = pc.coalesce(existing.column(name).take(position), new.column(name))
         new = new.set_column(index, new.schema.field(name), kept)
+    for name in sorted(spec.unions):
+        new = _union_column(new, name, existing.column(name).take(position))
     changed = np.zeros(new.num_rows, dtype=bool)
     if spec.updates and len(matched):
         same = _rows_equal(existing, pc.take(position, matched), new, matched, spec)
@@ -410,6 +418,25 @@ def _merge_keys(path: str, new: pa.Table, remove_ids: set[str], spec: TableSpec,
     if key_index is not None:
         key_index.record(day, source, final)
     return result, final
+
+
+def union_lists(stored: list[str] | None, new: list[str] | None) -> list[str] | None:
+    """Both lists' values, sorted, once each; None only when both are None."""
+    if stored is None or new is None:
+        return new if stored is None else stored
+    return sorted(set(stored) | set(new))
+
+
+def _union_column(new: pa.Table, name: str, stored: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """``new`` with column ``name`` holding, per row, the union of its value and ``stored``'s
+    (the stored row of the same key, null when there is none)."""
+    if stored.null_count == len(stored):
+        return new
+    field_ = new.schema.field(name)
+    merged = [union_lists(a, b) for a, b in zip(stored.to_pylist(),
+                                                new.column(name).to_pylist(), strict=True)]
+    return new.set_column(new.schema.get_field_index(name), field_,
+                          pa.array(merged, field_.type))
 
 
 def _partition_groups(df: pd.DataFrame, loc: LakeLocation, table: str

@@ -1,4 +1,5 @@
-"""Staged JSONL -> normalize -> validate -> dedupe -> merge into the lake; per-source counts."""
+"""Staged JSONL -> normalize -> validate -> dedupe (in the batch, then against the lake's
+look-back window) -> merge into the lake; per-source counts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from transforms.dedupe import dedupe_articles
+from transforms.dedupe import dedupe_articles, fold_into_stored
 from transforms.lake import MergeResult, merge_articles, merge_quarantine
 from transforms.normalize import RECORD_COLUMN, normalize_articles, parse_timestamp, record_json
 from transforms.stories import add_story_ids
@@ -23,8 +24,9 @@ from transforms.validate import (
     split_valid,
 )
 
-_COUNTERS = ("staged", "valid", "duplicates", "quarantined", "inserted", "updated", "unchanged",
-             "removed", "written", "files_written", "quarantine_inserted")
+_COUNTERS = ("staged", "valid", "duplicates", "duplicates_of_stored", "quarantined", "inserted",
+             "updated", "unchanged", "removed", "written", "files_written",
+             "quarantine_inserted")
 
 
 @dataclass
@@ -33,7 +35,8 @@ class SourceCounts:
 
     staged: int = 0
     valid: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # rows dropped as the same article or body as another row of the batch
+    duplicates_of_stored: int = 0  # rows whose body was stored under another URL: folded into it
     quarantined: int = 0
     inserted: int = 0
     updated: int = 0
@@ -157,6 +160,9 @@ def process_staged(paths: list[Path], run_id: str, root: str | Path | None = Non
     _count(counts, quarantine["source"], "quarantined")
     for source, n in valid["source"].value_counts().items():
         counts[str(source)].duplicates = int(n) - int((kept["source"] == source).sum())
+    kept, folded = fold_into_stored(kept, root)
+    for source, n in folded.items():
+        counts.setdefault(source, SourceCounts()).duplicates_of_stored = n
     articles = merge_articles(add_story_ids(kept, root), root)
     quarantined = merge_quarantine(quarantine, root)
     _apply_merge(counts, articles, quarantined)

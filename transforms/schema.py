@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 METADATA_KEY = b"newsflow.schema_version"
 
 
@@ -101,6 +101,14 @@ ARTICLE_COLUMNS: list[Column] = [
            "raw/date=YYYY-MM-DD/source=<id>/<file>.warc.gz#<byte offset of the record>. "
            "Null if not archived or written before schema v2.",
            "raw/date=2026-11-21/source=indus-chronicle/crawl-0.warc.gz#48213"),
+    Column("alternate_urls", STRINGS, True,
+           "Other canonical URLs at which the source published the same body (same "
+           "content_hash): one row per body, not one per URL. Found in the same batch or among "
+           "the source's stored rows dated within NEWSFLOW_STORY_LOOKBACK_DAYS days (default 7) "
+           "of the article; the row kept is the one stored first (within a batch, the most "
+           "complete copy). Sorted; a URL once listed stays. Null when no other URL is known "
+           "(and in rows written before schema v4).",
+           '["https://example.pk/2026/11/20/budget-passes"]'),
 ]
 
 NEW_IN_V2 = ("story_id", "raw_ref")
@@ -108,6 +116,9 @@ NEW_IN_V2 = ("story_id", "raw_ref")
 
 NEW_IN_V3 = ("published_precision",)
 """Article columns added by schema v3: files written before lack them (read them as null)."""
+
+NEW_IN_V4 = ("alternate_urls",)
+"""Article columns added by schema v4: files written before lack them (read them as null)."""
 
 QUARANTINE_COLUMNS: list[Column] = [
     Column("source", pa.string(), False, "Source id.", "indus-chronicle"),
