@@ -182,7 +182,7 @@ def count_urls(stats: dict[str, Any]) -> int:
 def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     """Merge every successful crawl's staged items into the lake; failed ones are reported.
 
-    After the merge, staging of days older than the retention (before the run's own day) goes.
+    After the merge, staging run folders untouched for longer than the retention go.
     The summary's ``crawl_errors`` holds each source's first error messages, with counts.
     """
     from transforms.pipeline import process_staged
@@ -210,8 +210,7 @@ def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
     summary["crawl_counts"] = crawl_counts
     summary["crawl_errors"] = crawl_errors
     if jobs:
-        removed = clean_staging(location, run_day(jobs))
-        summary["staging_removed_days"] = [d.isoformat() for d in removed]
+        summary["staging_removed"] = clean_staging(location)
     say(describe_write(jobs, summary))
     print(json.dumps(summary, indent=1, default=str))
     return summary

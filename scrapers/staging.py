@@ -22,7 +22,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ def fetch_items(location: LakeLocation, keys: StageKeys, scratch: Path) -> Path 
 
 
 def retention_days() -> int:
-    """Days of staging kept before a run's day: ``$NEWSFLOW_STAGING_RETENTION_DAYS`` (7)."""
+    """Days a staging folder is kept after its last write (``$NEWSFLOW_STAGING_RETENTION_DAYS``)."""
     raw = os.environ.get(RETENTION_ENV, str(DEFAULT_RETENTION_DAYS))
     try:
         days = int(raw)
@@ -181,19 +181,34 @@ def retention_days() -> int:
     return days
 
 
-def clean_staging(location: LakeLocation, run_day: date, keep_days: int | None = None
-                  ) -> list[date]:
-    """Delete the staging of days more than ``keep_days`` before ``run_day``; the days deleted."""
+def clean_staging(location: LakeLocation, keep_days: int | None = None,
+                  now: datetime | None = None) -> list[str]:
+    """Delete staging folders untouched for more than ``keep_days``; their relative paths.
+
+    A folder is one run's staging of one day (``date=<day>/run=<token>``, or the files directly
+    under ``date=<day>`` for crawls outside a DAG run), and its age is that of its newest object,
+    so a backfill of a day long past, still running, keeps its fresh staging while another run's
+    cleanup goes by. ``now`` defaults to the clock; the lake's tables never depend on it.
+    """
     keep = retention_days() if keep_days is None else keep_days
-    oldest_kept = run_day - timedelta(days=keep)
-    selector = pafs.FileSelector(location.base, recursive=False, allow_not_found=True)
-    removed = []
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=keep)
+    selector = pafs.FileSelector(location.base, recursive=True, allow_not_found=True)
+    newest: dict[str, datetime] = {}
+    files: dict[str, list[str]] = {}
     for info in location.fs.get_file_info(selector):
-        match = _DAY_DIR.match(info.base_name)
-        if info.type != pafs.FileType.Directory or not match:
+        if info.type != pafs.FileType.File:
             continue
-        day = date.fromisoformat(match.group(1))
-        if day < oldest_kept:
-            location.fs.delete_dir(info.path)
-            removed.append(day)
-    return sorted(removed)
+        parts = location.relative(info.path).split("/")
+        if not _DAY_DIR.match(parts[0]) or len(parts) < 2:
+            continue
+        folder = "/".join(parts[:2]) if len(parts) > 2 and parts[1].startswith("run=") else parts[0]
+        mtime = info.mtime if info.mtime is not None else datetime.now(UTC)
+        if mtime.tzinfo is None:
+            mtime = mtime.replace(tzinfo=UTC)
+        newest[folder] = max(newest.get(folder, mtime), mtime)
+        files.setdefault(folder, []).append(info.path)
+    removed = sorted(folder for folder, mtime in newest.items() if mtime < cutoff)
+    for folder in removed:
+        for path in files[folder]:
+            location.delete(path, keep=location.base)
+    return removed

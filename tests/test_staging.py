@@ -9,6 +9,7 @@ failed crawl's reason read back on B, and the retention clean-up.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -222,21 +223,37 @@ def test_clean_up_keeps_the_retention_window(where: str, tmp_path: Path,
         root = str(tmp_path / "staging")
     location = staging_location(root)
     monkeypatch.setenv("NEWSFLOW_SCRATCH", str(tmp_path / "scratch"))
-    run_day = date(2026, 11, 20)
-    days = [run_day - timedelta(days=n) for n in (30, 8, 7, 1, 0)] + [run_day + timedelta(days=1)]
-    for day in days:
-        local = tmp_path / "files" / day.isoformat()
+    old_day, new_day = date(2026, 1, 5), date(2026, 11, 20)
+    folders = {}  # a run of a day long past (a backfill), runs of recent days, a shell crawl
+    for day, token in ((old_day, run_token("backfill__2026-01-06")), (new_day, run_token(RUN_ID)),
+                       (new_day, run_token("manual__x")), (new_day, None)):
+        local = tmp_path / "files" / f"{day}-{token}"
         local.mkdir(parents=True)
         files = StagePaths(local / "a.jsonl", local / "a.stats.json", local / "a.log")
         for path in (files.items, files.stats, files.log):
             path.write_text("{}\n", encoding="utf-8")
-        publish_staged(location, files, stage_keys(location, day, "dawn", run_token(RUN_ID)))
+        keys = stage_keys(location, day, "dawn", token)
+        publish_staged(location, files, keys)
+        folders[day, token] = location.relative(keys.stats).rsplit("/", 1)[0]
     location.write_bytes(location.join("reprocess", "run-x", "dawn.jsonl"), b"{}\n", "keep")
-    removed = clean_staging(location, run_day, 7)
-    assert removed == [run_day - timedelta(days=30), run_day - timedelta(days=8)]
-    left = sorted({n.split("/")[0] for n in staged_names(root)})
-    assert left == [f"date={d}" for d in days[2:]] + ["reprocess"]
-    assert clean_staging(location, run_day, 7) == []  # nothing more to do
+    written = datetime.now(UTC)
+    # nothing is old yet: the backfill of January keeps its fresh staging
+    assert clean_staging(location, 7, now=written + timedelta(days=6)) == []
+    assert len(staged_names(root)) == 4 * 3 + 1
+    if where == "local":  # age one recent run's folder (a local clock can be turned back)
+        aged = written - timedelta(days=10)
+        stale = folders[new_day, run_token("manual__x")]
+        for name in ("a.jsonl", "a.stats.json", "a.log"):
+            path = Path(root) / stale / name.replace("a.", "dawn.")
+            os.utime(path, (aged.timestamp(), aged.timestamp()))
+        assert clean_staging(location, 7, now=written) == [stale]
+        assert not any(n.startswith(stale) for n in staged_names(root))
+        assert len(staged_names(root)) == 3 * 3 + 1
+    removed = clean_staging(location, 7, now=written + timedelta(days=8))
+    assert sorted(removed) == sorted(f for k, f in folders.items()
+                                     if where != "local" or k[1] != run_token("manual__x"))
+    assert staged_names(root) == ["reprocess/run-x/dawn.jsonl"]  # other folders stay
+    assert clean_staging(location, 7, now=written + timedelta(days=8)) == []
     monkeypatch.setenv("NEWSFLOW_STAGING_RETENTION_DAYS", "-1")
     with pytest.raises(ValueError, match="NEWSFLOW_STAGING_RETENTION_DAYS"):
         retention_days()
