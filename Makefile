@@ -20,7 +20,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -94,7 +94,15 @@ bench-extraction: $(VENV)/.synced
 bench-lopo: $(VENV)/.synced
 	$(PY) bench/lopo.py $(DATASETS)/bodies-dev $(DATASETS)/fields-dev --scorer $(SHARED)/tools/score_extraction.py
 
-bench: setup bench-extraction
+# One day's merge against 30/180/365 days of history, local and on a loopback S3 server.
+bench-history: setup
+	$(PY) bench/history.py
+
+# news_ccnews's harvest streaming a generated 1 GB CC-NEWS-shaped WARC against warcio alone.
+bench-ccnews: setup
+	$(PY) bench/ccnews.py
+
+bench: setup bench-extraction bench-history bench-ccnews
 	$(PY) bench/dag_parse.py
 	$(PY) bench/crawl.py
 	$(PY) bench/incremental.py
