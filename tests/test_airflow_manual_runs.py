@@ -196,3 +196,19 @@ def test_manual_runs_and_task_logs(airflow: AirflowHarness, lake: Path) -> None:
     assert lake_days(lake, "indus-chronicle") == {date(2026, 11, 21): truth_count(
         date(2026, 11, 21), "indus-chronicle")}
     af.assert_alive()
+
+    # 4. a later one-source run of the same day replaces only its own source's report row: the
+    # day's page and run_reports still show padma-herald as the first run left it
+    from transforms.lake import read_run_reports
+
+    later = trigger_rest(api, None, {"sources": ["ganga-times"], "day": "2026-11-20"})
+    run = wait_runs(af, [later["dag_run_id"]])[later["dag_run_id"]]
+    assert run["state"] == "success", run_logs(api, later["dag_run_id"])
+    rows = read_run_reports(lake, dates=[date(2026, 11, 20)]).set_index("source")
+    assert rows["run_id"].to_dict() == {"padma-herald": chosen["dag_run_id"],
+                                        "ganga-times": later["dag_run_id"]}
+    page = report.read_text(encoding="utf-8")
+    for source, run_id in rows["run_id"].items():
+        assert re.search(rf"<tr><td>{source}</td>.*?<code>{re.escape(run_id)}</code></td></tr>",
+                         page), source
+    af.assert_alive()
