@@ -20,7 +20,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -102,7 +102,11 @@ bench-history: setup
 bench-ccnews: setup
 	$(PY) bench/ccnews.py
 
-bench: setup bench-extraction bench-history bench-ccnews
+# The cross-run duplicate check (same body, new URL) against 30 and 365 days of history.
+bench-alternates: setup
+	$(PY) bench/alternates.py
+
+bench: setup bench-extraction bench-history bench-ccnews bench-alternates
 	$(PY) bench/dag_parse.py
 	$(PY) bench/crawl.py
 	$(PY) bench/incremental.py
