@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-SOURCE_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+from transforms.source_ids import SOURCE_ID_PATTERN
+
 _ENV_PATTERN = re.compile(r"\$\{([A-Z_][A-Z0-9_]*)\}")
 _ALLOWED_SCHEMES = ("http", "https")
 

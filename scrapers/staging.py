@@ -28,7 +28,7 @@ from typing import Any
 
 import pyarrow.fs as pafs
 
-from scrapers.sources import SOURCE_ID_PATTERN
+from transforms.source_ids import SOURCE_ID_PATTERN
 from transforms.storage import LakeLocation, is_uri
 
 STAGING_ENV = "NEWSFLOW_STAGING"

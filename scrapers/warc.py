@@ -43,6 +43,7 @@ from warcio.warcwriter import WARCWriter
 
 # Not transforms.lake: its pyarrow.dataset import pulls in pandas (~1.5 s per crawl process).
 from transforms.lake import LOCK_TIMEOUT_S, check_date, check_source, lake_location, lake_root
+from transforms.source_ids import PARTITION_SOURCE_BODY
 from transforms.storage import LakeLocation
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ ROLE_HEADER = "WARC-Newsflow-Role"
 VIA_HEADER = "WARC-Newsflow-Via"
 WARC_VERSION = "1.1"
 RAW_REF = re.compile(
-    r"^raw/date=(\d{4}-\d{2}-\d{2})/source=([a-z0-9_][a-z0-9_-]{0,62})/"
+    r"^raw/date=(\d{4}-\d{2}-\d{2})/source=(" + PARTITION_SOURCE_BODY + r")/"
     r"([A-Za-z0-9][A-Za-z0-9_.-]*\.warc\.gz)#(\d+)$"
 )
 _DECODED_AWAY = frozenset({"content-encoding", "transfer-encoding", "content-length"})

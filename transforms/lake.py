@@ -54,6 +54,7 @@ from transforms.schema import (
     file_columns,
     partitioning,
 )
+from transforms.source_ids import PARTITION_SOURCE
 from transforms.storage import LAKE_ENV as LAKE_ENV
 from transforms.storage import LOCKS_DIR as LOCKS_DIR
 from transforms.storage import STAGING_DIR as STAGING_DIR
@@ -65,7 +66,6 @@ if TYPE_CHECKING:  # pandas and pyarrow.dataset (which imports pandas) are impor
 
 PART_FILE = "part-0.parquet"
 LOCK_TIMEOUT_S = 3600.0
-SAFE_SOURCE = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,62}$")
 SAFE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -211,7 +211,7 @@ def check_date(value: Any) -> str:
 
 def check_source(value: Any) -> str:
     """A partition source id; raise ValueError if it could escape the lake or is not an id."""
-    if not isinstance(value, str) or not SAFE_SOURCE.match(value):
+    if not isinstance(value, str) or not PARTITION_SOURCE.match(value):
         raise ValueError(f"unsafe or invalid source id {value!r}")
     return value
 
@@ -921,7 +921,7 @@ def partition_files(root: str | Path | LakeLocation, table: str,
     files = []
     for path in sorted(found):
         day, source = _parts(path)
-        if not SAFE_DATE.match(day) or not SAFE_SOURCE.match(source):
+        if not SAFE_DATE.match(day) or not PARTITION_SOURCE.match(source):
             continue
         if wanted_days is not None and day not in wanted_days:
             continue

@@ -15,14 +15,9 @@ import pandas as pd
 from transforms.dedupe import dedupe_articles, fold_into_stored
 from transforms.lake import MergeResult, merge_articles, merge_quarantine
 from transforms.normalize import RECORD_COLUMN, normalize_articles, parse_timestamp, record_json
+from transforms.source_ids import INVALID_SOURCE, SOURCE_ID
 from transforms.stories import add_story_ids
-from transforms.validate import (
-    INVALID_SOURCE,
-    SOURCE_ID,
-    quarantine_frame,
-    quarantine_row,
-    split_valid,
-)
+from transforms.validate import quarantine_frame, quarantine_row, split_valid
 
 _COUNTERS = ("staged", "valid", "duplicates", "duplicates_of_stored", "quarantined", "inserted",
              "updated", "unchanged", "removed", "written", "files_written",

@@ -18,9 +18,8 @@ from transforms.schema import (
     ARTICLES_SCHEMA,
     QUARANTINE_COLUMNS,
 )
+from transforms.source_ids import INVALID_SOURCE, SOURCE_ID
 
-SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-INVALID_SOURCE = "_invalid"
 MIN_BODY_WORDS = 5
 FUTURE_TOLERANCE = timedelta(minutes=15)
 DAY_AHEAD = timedelta(hours=14)  # the furthest any zone's day runs ahead of UTC's
