@@ -7,34 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from scrapers.discovery.archives import archive_urls
-from scrapers.sources import Source
-
-
-def make_source(timezone: str = "Asia/Dhaka") -> Source:
-    """A test outlet with an HTML day archive and a daily sitemap."""
-    return Source.model_validate(
-        {
-            "id": "example",
-            "name": "Example Daily",
-            "homepage": "https://www.example.bd/",
-            "country": "BD",
-            "languages": ["bn", "en"],
-            "timezone": timezone,
-            "allowed_domains": ["example.bd"],
-            "archives": [
-                {"url_template": "https://www.example.bd/archive/{date:%Y/%m/%d}"},
-                {
-                    "url_template": "https://www.example.bd/sitemap/{date:%Y-%m-%d}.xml",
-                    "kind": "sitemap",
-                },
-            ],
-        }
-    )
+from tests.sources_helpers import make_source
 
 
 def test_one_utc_day_covers_the_local_days_around_it() -> None:
     urls = archive_urls(
-        make_source(), datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
+        make_source("daily"), datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 21, tzinfo=UTC)
     )
     assert urls == [
         ("https://www.example.bd/archive/2026/11/19", "listing"),
@@ -50,7 +28,7 @@ def test_one_utc_day_covers_the_local_days_around_it() -> None:
 
 def test_west_of_utc_pads_on_the_other_side() -> None:
     urls = archive_urls(
-        make_source("America/New_York"),
+        make_source("daily", timezone="America/New_York"),
         datetime(2026, 11, 20, tzinfo=UTC),
         datetime(2026, 11, 21, tzinfo=UTC),
     )
@@ -59,13 +37,13 @@ def test_west_of_utc_pads_on_the_other_side() -> None:
 
 
 def test_dates_are_accepted_as_utc_midnights_and_empty_window_is_empty() -> None:
-    source = make_source()
+    source = make_source("daily")
     assert len(archive_urls(source, date(2026, 11, 1), date(2026, 11, 8))) == 2 * (7 + 2 + 1)
     assert archive_urls(source, date(2026, 11, 8), date(2026, 11, 8)) == []
 
 
 def test_naive_and_absurd_windows_raise() -> None:
     with pytest.raises(ValueError, match="aware"):
-        archive_urls(make_source(), datetime(2026, 11, 20), datetime(2026, 11, 21))
+        archive_urls(make_source("daily"), datetime(2026, 11, 20), datetime(2026, 11, 21))
     with pytest.raises(ValueError, match="archive days"):
-        archive_urls(make_source(), date(2020, 1, 1), date(2026, 1, 1))
+        archive_urls(make_source("daily"), date(2020, 1, 1), date(2026, 1, 1))

@@ -6,28 +6,11 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from scrapers.discovery.feeds import parse_feed
-from scrapers.sources import Source
+from tests.sources_helpers import make_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 FEED_URL = "https://www.example.pk/feeds/latest.xml"
 PKT = timezone(timedelta(hours=5))
-
-
-def make_source(**overrides: object) -> Source:
-    """A Pakistani test outlet whose articles live under /news/."""
-    fields: dict[str, object] = {
-        "id": "example",
-        "name": "Example Times",
-        "homepage": "https://www.example.pk/",
-        "country": "PK",
-        "languages": ["en"],
-        "timezone": "Asia/Karachi",
-        "allowed_domains": ["example.pk"],
-        "feeds": [FEED_URL],
-        "article_url_pattern": r"/news/",
-    }
-    fields.update(overrides)
-    return Source.model_validate(fields)
 
 
 def read(name: str) -> bytes:

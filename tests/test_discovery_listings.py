@@ -14,29 +14,12 @@ from scrapers.discovery.listings import (
     follow_listing,
     parse_listing,
 )
-from scrapers.sources import Source
+from tests.sources_helpers import make_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 SITE = "https://www.example.pk"
 KARACHI = ZoneInfo("Asia/Karachi")
 PKT = timezone(timedelta(hours=5))
-
-
-def make_source(**overrides: object) -> Source:
-    """A Pakistani test outlet whose articles live under /news/."""
-    fields: dict[str, object] = {
-        "id": "example",
-        "name": "Example Times",
-        "homepage": f"{SITE}/",
-        "country": "PK",
-        "languages": ["en"],
-        "timezone": "Asia/Karachi",
-        "allowed_domains": ["example.pk"],
-        "listings": [{"url": f"{SITE}/pakistan", "max_pages": 5}],
-        "article_url_pattern": r"/news/",
-    }
-    fields.update(overrides)
-    return Source.model_validate(fields)
 
 
 def read(name: str) -> bytes:

@@ -8,7 +8,7 @@ from pathlib import Path
 from scrapers.discovery.feeds import parse_feed
 from scrapers.discovery.sitemaps import parse_sitemap
 from scrapers.discovery.xml import RECOVERY_REASONS, parse_document
-from scrapers.sources import Source
+from tests.sources_helpers import make_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 FEED_URL = "https://www.example.pk/feed/"
@@ -44,16 +44,6 @@ WORDPRESS_FEED = b"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"
 </channel>
 </rss>
 """
-
-
-def make_source() -> Source:
-    """A Pakistani outlet whose articles live under /news/."""
-    return Source.model_validate({
-        "id": "example", "name": "Example Times", "homepage": "https://www.example.pk/",
-        "country": "PK", "languages": ["en"], "timezone": "Asia/Karachi",
-        "allowed_domains": ["example.pk"], "feeds": [FEED_URL], "sitemaps": [SITEMAP_URL],
-        "article_url_pattern": r"/news/",
-    })
 
 
 def reasons(errors: list[str]) -> list[str]:

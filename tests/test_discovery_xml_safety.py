@@ -19,28 +19,11 @@ from scrapers.discovery.xml import (
     gunzip_bounded,
     parse_xml,
 )
-from scrapers.sources import Source
+from tests.sources_helpers import make_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"
 URL = "https://www.example.pk/sitemap.xml"
 PASSWD = Path("/etc/passwd")
-
-
-def make_source() -> Source:
-    """A Pakistani test outlet whose articles live under /news/."""
-    return Source.model_validate(
-        {
-            "id": "example",
-            "name": "Example Times",
-            "homepage": "https://www.example.pk/",
-            "country": "PK",
-            "languages": ["en"],
-            "timezone": "Asia/Karachi",
-            "allowed_domains": ["example.pk"],
-            "sitemaps": [URL],
-            "article_url_pattern": r"/news/",
-        }
-    )
 
 
 def read(name: str) -> bytes:

@@ -6,13 +6,14 @@ import pytest
 
 from scrapers.extract import extract
 from scrapers.extract.title import strip_site_suffix
-from tests.test_extract_helpers import FIXTURES, make_source, page
+from tests.sources_helpers import make_source
+from tests.test_extract_helpers import FIXTURES, page
 
 URL = "https://ledger.example/news/canal"
 
 
 def test_fixture_article_fields() -> None:
-    result = extract((FIXTURES / "article_graph.html").read_bytes(), URL, make_source())
+    result = extract((FIXTURES / "article_graph.html").read_bytes(), URL, make_source("ledger"))
     assert result.is_article
     assert result.title == "Canal repairs finish ahead of sowing season"
     assert result.authors == ["Sana Qureshi", "Bilal Ahmed"]
@@ -25,7 +26,7 @@ def test_fixture_article_fields() -> None:
 
 def test_tag_page_is_not_an_article() -> None:
     html = (FIXTURES / "tag_page.html").read_text(encoding="utf-8")
-    result = extract(html, "https://ledger.example/tag/irrigation", make_source())
+    result = extract(html, "https://ledger.example/tag/irrigation", make_source("ledger"))
     assert result.is_article is False
     assert result.provenance["is_article"].startswith("text:")
 
@@ -34,18 +35,18 @@ def test_links_page_without_type_is_not_an_article() -> None:
     links = "".join(f'<li><a href="/n/{i}">Headline number {i} about the canal</a></li>'
                     for i in range(40))
     html = f"<html><body><ul>{links}</ul><p>Short footer text.</p></body></html>"
-    assert extract(html, "https://ledger.example/news/", make_source()).is_article is False
+    assert extract(html, "https://ledger.example/news/", make_source("ledger")).is_article is False
 
 
 def test_untyped_long_dated_page_is_an_article() -> None:
     body = '<h1>Canal</h1><time datetime="2024-03-12T09:30:00+05:00">12 March</time>'
-    assert extract(page(body=body, paragraphs=6), URL, make_source()).is_article is True
+    assert extract(page(body=body, paragraphs=6), URL, make_source("ledger")).is_article is True
 
 
 @pytest.mark.parametrize("html", ["", b"", b"\x00\x01\x02\x03binary\x00", "<html></html>",
                                   "<<<>>>", b"\xff\xfe\x00<\x00h"])
 def test_unusable_input_never_raises(html: str | bytes) -> None:
-    result = extract(html, URL, make_source())
+    result = extract(html, URL, make_source("ledger"))
     assert result.is_article is False
     assert result.provenance["is_article"]
 

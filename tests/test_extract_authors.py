@@ -6,7 +6,8 @@ import pytest
 
 from scrapers.extract import extract
 from scrapers.extract.authors import clean_authors
-from tests.test_extract_helpers import make_source, page
+from tests.sources_helpers import make_source
+from tests.test_extract_helpers import page
 
 
 @pytest.mark.parametrize(("byline", "expected"), [
@@ -65,7 +66,7 @@ def test_outlet_byline_is_flagged() -> None:
 
 def test_outlet_byline_on_page() -> None:
     head = '<meta name="author" content="Valley Ledger">'
-    result = extract(page(head), "https://ledger.example/news/x", make_source())
+    result = extract(page(head), "https://ledger.example/news/x", make_source("ledger"))
     assert result.byline_is_outlet is True
     assert result.authors == []
 
@@ -79,7 +80,7 @@ def test_outlet_byline_from_site_name() -> None:
 
 def test_byline_element_on_page() -> None:
     body = '<h1>Story</h1><p class="byline">By Nadia Khan and APP</p>'
-    result = extract(page(body=body), "https://ledger.example/news/x", make_source())
+    result = extract(page(body=body), "https://ledger.example/news/x", make_source("ledger"))
     assert result.authors == ["Nadia Khan", "APP"]
     assert result.provenance["authors"] == "text"
 

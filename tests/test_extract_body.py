@@ -7,14 +7,15 @@ import pytest
 from scrapers.extract import extract
 from scrapers.extract.body import clean_paragraphs, is_chrome
 from scrapers.extract.dateline import split_dateline
-from tests.test_extract_helpers import FIXTURES, make_source, page
+from tests.sources_helpers import make_source
+from tests.test_extract_helpers import FIXTURES, page
 
 
 @pytest.fixture(scope="module")
 def graph_article():
     """The full fixture page, extracted once."""
     html = (FIXTURES / "article_graph.html").read_bytes()
-    return extract(html, "https://ledger.example/news/canal-repairs-finish", make_source())
+    return extract(html, "https://ledger.example/news/canal-repairs-finish", make_source("ledger"))
 
 
 @pytest.mark.parametrize("line", [
@@ -106,14 +107,14 @@ def test_no_dateline_in_ordinary_sentence() -> None:
 
 def test_nbsp_spacer_paragraphs_dropped() -> None:
     body = "<p>&nbsp;</p><p> &nbsp; </p>"
-    result = extract(page(body=body), "https://ledger.example/news/x", make_source())
+    result = extract(page(body=body), "https://ledger.example/news/x", make_source("ledger"))
     assert "\n\n\n" not in result.body
     assert all(p.strip() for p in result.body.split("\n\n"))
 
 
 def test_body_selector_override() -> None:
     body = '<div class="story"><p>First chosen paragraph.</p><p>Second chosen paragraph.</p></div>'
-    source = make_source(extraction={"body": "div.story"})
+    source = make_source("ledger", extraction={"body": "div.story"})
     result = extract(page(body=body), "https://ledger.example/news/x", source)
     assert result.body == "First chosen paragraph.\n\nSecond chosen paragraph."
     assert result.provenance["body"] == "selector"
@@ -123,7 +124,7 @@ def test_printed_description_below_headline_stays_at_body_start() -> None:
     lead = "Officials say the new canal gates will end the water shortage in the south."
     head = f'<meta property="og:description" content="{lead}">'
     body = f'<h1>Canal gates</h1><p class="kicker-text">{lead}</p>'
-    result = extract(page(head, body), "https://ledger.example/news/canal", make_source())
+    result = extract(page(head, body), "https://ledger.example/news/canal", make_source("ledger"))
     assert result.body is not None and result.body.startswith(lead + "\n\n")
     assert result.lead == lead
 
@@ -137,7 +138,7 @@ def test_double_dash_dateline_leaves_no_dash() -> None:
 def test_embedded_social_posts_are_not_body() -> None:
     body = ('<h1>Canal</h1><blockquote class="twitter-tweet"><p>Quoted post text from someone'
             ' else entirely, about the canal gates.</p>&mdash; Someone (@someone)</blockquote>')
-    result = extract(page(body=body), "https://ledger.example/news/canal", make_source())
+    result = extract(page(body=body), "https://ledger.example/news/canal", make_source("ledger"))
     assert result.body is not None and "Quoted post" not in result.body
 
 
@@ -401,7 +402,7 @@ def test_printed_description_found_in_deeper_layout_and_behind_a_label() -> None
     head = f'<meta property="og:description" content="{lead}">'
     body = (f"<div><div><div><div><h1>Canal gates</h1></div></div></div>"
             f"<div><div><p>(Farm Desk){lead}</p></div></div></div>")
-    result = extract(page(head, body), "https://ledger.example/news/canal", make_source())
+    result = extract(page(head, body), "https://ledger.example/news/canal", make_source("ledger"))
     assert result.body is not None and result.body.startswith(f"(Farm Desk){lead}\n\n")
 
 

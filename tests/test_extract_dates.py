@@ -9,7 +9,8 @@ import pytest
 
 from scrapers.extract import extract
 from scrapers.extract.dates import is_plausible, normalize_digits, parse_date
-from tests.test_extract_helpers import make_source, page
+from tests.sources_helpers import make_source
+from tests.test_extract_helpers import page
 
 KARACHI = ZoneInfo("Asia/Karachi")
 KATHMANDU = ZoneInfo("Asia/Kathmandu")
@@ -95,7 +96,7 @@ def test_date_before_founding_or_1990_is_rejected() -> None:
 def test_published_and_modified_told_apart() -> None:
     head = ('<meta property="article:modified_time" content="2024-03-13T08:00:00+05:00">'
             '<meta property="article:published_time" content="2024-03-12T09:00:00+05:00">')
-    result = extract(page(head), "https://ledger.example/news/x", make_source())
+    result = extract(page(head), "https://ledger.example/news/x", make_source("ledger"))
     assert result.published_at.isoformat() == "2024-03-12T09:00:00+05:00"
     assert result.modified_at.isoformat() == "2024-03-13T08:00:00+05:00"
 
@@ -103,7 +104,7 @@ def test_published_and_modified_told_apart() -> None:
 def test_time_element_marked_updated_is_modified() -> None:
     body = ('<time class="updated" datetime="2024-03-13T08:00:00+05:00">Updated</time>'
             '<time class="published" datetime="2024-03-12T09:00:00+05:00">Published</time>')
-    result = extract(page(body=body), "https://ledger.example/news/x", make_source())
+    result = extract(page(body=body), "https://ledger.example/news/x", make_source("ledger"))
     assert result.published_at.isoformat() == "2024-03-12T09:00:00+05:00"
     assert result.provenance["published_at"] == "text"
 
@@ -111,19 +112,19 @@ def test_time_element_marked_updated_is_modified() -> None:
 def test_future_metadata_date_falls_back_to_next_candidate() -> None:
     head = ('<meta property="article:published_time" content="2099-01-01T00:00:00+05:00">'
             '<meta itemprop="datePublished" content="2024-03-12T09:00:00+05:00">')
-    result = extract(page(head), "https://ledger.example/news/x", make_source())
+    result = extract(page(head), "https://ledger.example/news/x", make_source("ledger"))
     assert result.published_at.isoformat() == "2024-03-12T09:00:00+05:00"
 
 
 def test_source_founding_date_rejects_older_dates() -> None:
     head = '<meta property="article:published_time" content="1999-03-12T09:00:00+05:00">'
     result = extract(page(head), "https://ledger.example/news/x",
-                     make_source(founded="2010-01-01"))
+                     make_source("ledger", founded="2010-01-01"))
     assert result.published_at is None
 
 
 def test_url_date_is_last_resort() -> None:
-    result = extract(page(), "https://ledger.example/2024/03/12/canal-story", make_source())
+    result = extract(page(), "https://ledger.example/2024/03/12/canal-story", make_source("ledger"))
     assert result.published_date == date(2024, 3, 12)
     assert result.provenance["published_date"] in ("url", "htmldate")
 
@@ -162,7 +163,7 @@ def test_extractor_reads_a_printed_sambat_date_on_a_nepali_page() -> None:
     html = ('<html lang="ne"><head><meta charset="utf-8"></head><body><article>'
             '<h1>उपत्यकामा वर्षा</h1><span class="post-date">वैशाख १, २०८१ ०९:१५</span>'
             f"<div class='content'>{text}</div></article></body></html>")
-    source = make_source(country="NP", languages=["ne"], timezone="Asia/Kathmandu")
+    source = make_source("ledger", country="NP", languages=["ne"], timezone="Asia/Kathmandu")
     result = extract(html, "https://ledger.example/news/rain", source)
     assert result.published_at.isoformat() == "2024-04-13T09:15:00+05:45"
 
@@ -196,7 +197,7 @@ def kathmandu_page(date_text: str, iso: str) -> str:
 
 def test_a_date_only_page_keeps_its_printed_day_without_an_invented_time() -> None:
     """Kathmandu, 20 November: not 2026-11-19T18:15Z (midnight +05:45), but that day itself."""
-    source = make_source(timezone="Asia/Kathmandu")
+    source = make_source("ledger", timezone="Asia/Kathmandu")
     result = extract(kathmandu_page("20 November 2026", "2026-11-20"),
                      "https://ledger.example/news/roads", source)
     assert result.published_at == datetime(2026, 11, 20, tzinfo=UTC)
@@ -211,7 +212,7 @@ def test_a_date_only_page_keeps_its_printed_day_without_an_invented_time() -> No
     ("2026-11-20T07:45:00", "second"),  # the source's zone supplies the offset
 ])
 def test_published_precision_says_what_the_page_printed(iso: str, precision: str) -> None:
-    source = make_source(timezone="Asia/Kathmandu")
+    source = make_source("ledger", timezone="Asia/Kathmandu")
     result = extract(kathmandu_page("20 November 2026", iso),
                      "https://ledger.example/news/roads", source)
     assert result.published_precision == precision

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from scrapers.extract import extract
 from scrapers.extract.metadata import flatten_jsonld, loads_lenient
-from tests.test_extract_helpers import make_source, page
+from tests.sources_helpers import make_source
+from tests.test_extract_helpers import page
 
 URL = "https://ledger.example/news/canal"
 
@@ -17,7 +18,7 @@ def ld(text: str) -> str:
 def test_jsonld_news_article() -> None:
     head = ld('{"@type":"NewsArticle","headline":"Canal opens","datePublished":'
               '"2024-03-12T09:30:00+05:00","author":{"@type":"Person","name":"Sana Qureshi"}}')
-    result = extract(page(head), URL, make_source())
+    result = extract(page(head), URL, make_source("ledger"))
     assert (result.title, result.authors) == ("Canal opens", ["Sana Qureshi"])
     assert result.provenance["title"] == "jsonld"
     assert result.provenance["published_at"] == "jsonld"
@@ -27,13 +28,13 @@ def test_jsonld_graph() -> None:
     head = ld('{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"Ledger"},'
               '{"@type":"ReportageNewsArticle","headline":"Graph story",'
               '"datePublished":"2024-03-12T09:30:00+05:00"}]}')
-    assert extract(page(head), URL, make_source()).title == "Graph story"
+    assert extract(page(head), URL, make_source("ledger")).title == "Graph story"
 
 
 def test_jsonld_top_level_array_and_type_list() -> None:
     head = ld('[{"@type":"BreadcrumbList"},{"@type":["BlogPosting","Article"],'
               '"headline":"Array story","datePublished":"2024-03-12T09:30:00+05:00"}]')
-    assert extract(page(head), URL, make_source()).title == "Array story"
+    assert extract(page(head), URL, make_source("ledger")).title == "Array story"
 
 
 def test_jsonld_broken_json_is_read_leniently() -> None:
@@ -46,11 +47,11 @@ line two",
       "datePublished": "2024-03-12T09:30:00+05:00",
     };"""
     assert loads_lenient(broken)["headline"] == "Broken but readable"
-    assert extract(page(ld(broken)), URL, make_source()).title == "Broken but readable"
+    assert extract(page(ld(broken)), URL, make_source("ledger")).title == "Broken but readable"
 
 
 def test_jsonld_hopeless_json_does_not_raise() -> None:
-    result = extract(page(ld('{"@type": "NewsArticle", "headline": ')), URL, make_source())
+    result = extract(page(ld('{"@type": "NewsArticle", "headline": ')), URL, make_source("ledger"))
     assert result.body
     assert result.title is None
 
@@ -68,7 +69,7 @@ def test_opengraph_and_article_meta() -> None:
             '<meta property="article:published_time" content="2024-03-12T09:30:00+05:00">'
             '<meta property="article:section" content="Provinces">'
             '<meta property="article:tag" content="Water">')
-    result = extract(page(head), URL, make_source())
+    result = extract(page(head), URL, make_source("ledger"))
     assert result.title == "OG story"
     assert result.image_url == "https://ledger.example/i.jpg"
     assert result.canonical_url == "https://ledger.example/news/og"
@@ -79,7 +80,7 @@ def test_opengraph_and_article_meta() -> None:
 def test_dublin_core_meta() -> None:
     head = ('<meta name="DC.date.issued" content="2024-03-12T09:30:00+05:00">'
             '<meta name="DC.creator" content="Sana Qureshi">')
-    result = extract(page(head), URL, make_source())
+    result = extract(page(head), URL, make_source("ledger"))
     assert result.published_at.isoformat() == "2024-03-12T09:30:00+05:00"
     assert result.authors == ["Sana Qureshi"]
     assert result.provenance["published_at"] == "meta"
@@ -91,7 +92,7 @@ def test_microdata() -> None:
             '<meta itemprop="datePublished" content="2024-03-12T09:30:00+05:00">'
             '<span itemprop="author" itemscope><span itemprop="name">Bilal Ahmed</span></span>'
             "</div>")
-    result = extract(page(body=body), URL, make_source())
+    result = extract(page(body=body), URL, make_source("ledger"))
     assert result.authors == ["Bilal Ahmed"]
     assert result.provenance["authors"] == "microdata"
     assert result.published_at.isoformat() == "2024-03-12T09:30:00+05:00"
@@ -99,7 +100,7 @@ def test_microdata() -> None:
 
 def test_time_element() -> None:
     body = '<h1>Timed</h1><time datetime="2024-03-12T09:30:00+05:45">12 March</time>'
-    result = extract(page(body=body), URL, make_source(timezone="Asia/Kathmandu"))
+    result = extract(page(body=body), URL, make_source("ledger", timezone="Asia/Kathmandu"))
     assert result.published_offset == "+05:45"
     assert result.provenance["published_at"] == "text"
 
@@ -107,25 +108,26 @@ def test_time_element() -> None:
 def test_canonical_link_wins_over_og_url() -> None:
     head = ('<link rel="canonical" href="/news/canal">'
             '<meta property="og:url" content="https://ledger.example/other">')
-    assert extract(page(head), URL + "?ref=home", make_source()).canonical_url == URL
+    assert extract(page(head), URL + "?ref=home", make_source("ledger")).canonical_url == URL
 
 
 def test_paywall_from_jsonld() -> None:
     head = ld('{"@type":"NewsArticle","headline":"Locked","isAccessibleForFree":"False"}')
-    result = extract(page(head), URL, make_source())
+    result = extract(page(head), URL, make_source("ledger"))
     assert result.paywalled is True
     assert result.provenance["paywalled"] == "jsonld"
 
 
 def test_paywall_marker_in_markup() -> None:
-    result = extract(page(body='<div class="paywall-banner">Subscribe</div>'), URL, make_source())
+    result = extract(page(body='<div class="paywall-banner">Subscribe</div>'), URL,
+                     make_source("ledger"))
     assert result.paywalled is True
 
 
 def test_selector_override_wins() -> None:
     body = '<h1>Generic</h1><h2 class="real-title">Chosen by selector</h2>'
-    source = make_source(extraction={"title": "h2.real-title",
-                                     "authors": "xpath://span[@class='who']"})
+    source = make_source("ledger", extraction={"title": "h2.real-title",
+                                               "authors": "xpath://span[@class='who']"})
     result = extract(page(body=body + '<span class="who">By Sana Qureshi</span>'), URL, source)
     assert result.title == "Chosen by selector"
     assert result.authors == ["Sana Qureshi"]
@@ -134,9 +136,9 @@ def test_selector_override_wins() -> None:
 
 def test_paywall_marker_in_an_id() -> None:
     result = extract(page(body='<div id="article-paywall">Log in to read on</div>'), URL,
-                     make_source())
+                     make_source("ledger"))
     assert (result.paywalled, result.provenance["paywalled"]) == (True, "text")
-    assert extract(page(), URL, make_source()).paywalled is False
+    assert extract(page(), URL, make_source("ledger")).paywalled is False
 
 
 def test_nodes_after_follow_document_order_as_tree_iter() -> None:

@@ -9,16 +9,18 @@ import pytest
 
 from scrapers.extract import extract
 from scrapers.parsers import Parser, load_parser
-from tests.test_extract_helpers import FIXTURES, make_source, page
+from tests.sources_helpers import make_source
+from tests.test_extract_helpers import FIXTURES, page
 
 PARSER = "scrapers.parsers.pk.example_urdu_daily.UrduDailyParser"
 
 
 def urdu_source():
     """The fictional Urdu daily's registry entry."""
-    return make_source(id="misal", name="روزنامہ مثال", homepage="https://misal.example/",
-                       languages=["ur"], allowed_domains=["misal.example"],
-                       feeds=["https://misal.example/feed"], parser=PARSER)
+    return make_source("ledger", id="misal", name="روزنامہ مثال",
+                       homepage="https://misal.example/", languages=["ur"],
+                       allowed_domains=["misal.example"], feeds=["https://misal.example/feed"],
+                       parser=PARSER)
 
 
 def test_example_parser_golden() -> None:
@@ -65,7 +67,7 @@ def _day_only_page() -> str:
 
 
 def test_generic_extraction_of_the_day_only_page_is_a_day() -> None:
-    result = extract(_day_only_page(), "https://ledger.example/news/1", make_source())
+    result = extract(_day_only_page(), "https://ledger.example/news/1", make_source("ledger"))
     assert (result.published_precision, result.published_offset) == ("day", None)
 
 
@@ -107,7 +109,7 @@ def test_parser_published_at_sets_its_precision(parser: str, iso: str, precision
                                                 offset: str | None) -> None:
     """Whatever a parser returns for published_at (here over a printed day), the precision and
     the offset follow from it."""
-    source = make_source(parser=f"{__name__}.{parser}")
+    source = make_source("ledger", parser=f"{__name__}.{parser}")
     result = extract(_day_only_page(), "https://ledger.example/news/1", source)
     assert result.provenance["published_at"] == "selector"
     assert result.published_at.isoformat() == iso
