@@ -6,7 +6,10 @@ Days are run days (the ``date=`` of ``<lake>/raw``), inclusive.  Per (source, UR
 archived article response is re-extracted (that is the page the lake row was made from), staged
 as JSONL outside the lake exactly as the spider stages it (``scrapers.records.build_record``,
 ``crawled_at`` = the archived fetch time, ``raw_ref`` kept) and merged by ``process_staged``:
-a row changes only where today's extractor says something different.  No network request is made.
+a row changes only where today's extractor says something different.  No network request is
+made for those. Rows that came from CC-NEWS (``raw_ref`` ``cc-news:<file>#<offset>``, dated
+inside the range) are re-extracted from the CC-NEWS archive (``NEWSFLOW_CCNEWS_ARCHIVE``) the same
+way; a page that cannot be read leaves its row as it is, counted as ``ccnews_unreadable``.
 
 A reprocess holds the writer leases of the tables it merges (``articles``, ``quarantine``) for its
 whole run, on any machine (``transforms.lease``).  From the command line it refuses at once, with
@@ -22,8 +25,9 @@ import os
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,8 @@ from scrapers.crawl import staging_root
 from scrapers.records import build_record
 from scrapers.sources import Registry, default_registry_path, load_registry
 from scrapers.warc import RAW_REF, RawRecord, iter_raw, read_raw
+
+log = logging.getLogger(__name__)
 
 ARTICLE_ROLES = (None, "article")
 EXIT_LEASE_HELD = 75  # sysexits EX_TEMPFAIL: another writer holds the lake; try again later
@@ -151,6 +157,43 @@ def reprocess(start_day: date, end_day: date, sources: list[str] | None = None,
         return _reprocess(start_day, end_day, sources, run_id, registry, root, staging)
 
 
+def ccnews_records(base: Path | None, start_day: date, end_day: date,
+                   sources: list[str] | None, reg: Registry, counts: Counter[str]
+                   ) -> Iterator[dict[str, Any]]:
+    """Today's extraction of the lake's CC-NEWS rows dated ``start_day``..``end_day``.
+
+    Their pages are in the CC-NEWS archive (``NEWSFLOW_CCNEWS_ARCHIVE``), not in the lake's own
+    WARCs; a page that cannot be read or no longer gives an article leaves its row as it is, and
+    is counted.
+    """
+    from scrapers.ccnews.archive import ArchiveStore, is_ccnews_ref
+    from scrapers.ccnews.harvest import reextract
+    from transforms.lake import read_articles
+
+    days = [start_day + timedelta(days=n) for n in range((end_day - start_day).days + 1)]
+    rows = read_articles(base, dates=days, sources=sources, columns=["source", "raw_ref"])
+    refs = [(r.source, r.raw_ref) for r in rows.itertuples() if is_ccnews_ref(r.raw_ref)]
+    if not refs:
+        return
+    store = ArchiveStore.parse()
+    known = set(reg.ids)
+    for source, raw_ref in refs:
+        if source not in known:
+            counts["ccnews_source_not_in_registry"] += 1
+            continue
+        try:
+            record = reextract(raw_ref, reg.get(source), store)
+        except (OSError, ValueError) as exc:
+            counts["ccnews_unreadable"] += 1
+            log.warning("CC-NEWS page %s could not be read: %s", raw_ref, exc)
+            continue
+        if record is None:
+            counts["ccnews_not_article"] += 1
+            continue
+        counts["ccnews_staged"] += 1
+        yield record
+
+
 def _reprocess(start_day: date, end_day: date, sources: list[str] | None, run_id: str,
                registry: str | Path | None, root: str | Path | None,
                staging: Path | None) -> dict[str, Any]:
@@ -165,6 +208,8 @@ def _reprocess(start_day: date, end_day: date, sources: list[str] | None, run_id
         record = record_for(read_raw(raw_ref, base), reg, counts)
         if record is not None:
             staged.setdefault(record["source"], []).append(record)
+    for record in ccnews_records(base, start_day, end_day, sources, reg, counts):
+        staged.setdefault(record["source"], []).append(record)
     paths = write_staged(staged, staging_dir_for(run_id, staging))
     result = process_staged(paths, run_id=run_id, root=base)
     summary = result.to_dict()
