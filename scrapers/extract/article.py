@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from lxml import etree
 from lxml import html as lxml_html
 
-from scrapers.extract import Extracted
 from scrapers.extract.authors import clean_authors, fold
 from scrapers.extract.body import (
     clean_paragraphs,
@@ -28,6 +27,7 @@ from scrapers.extract.classify import classify
 from scrapers.extract.dateline import split_dateline
 from scrapers.extract.dates import ParsedDate, format_offset, parse_date
 from scrapers.extract.encoding import decode_html, looks_binary
+from scrapers.extract.extracted import Extracted
 from scrapers.extract.fields import (
     detect_paywall,
     first_h1,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import html as lxml_html
 
 if TYPE_CHECKING:
-    from scrapers.extract import Extracted
+    from scrapers.extract.extracted import Extracted
     from scrapers.sources import Source
 
 FIELDS = ("title", "lead", "body", "authors", "published_at", "modified_at", "section", "tags",

@@ -16,7 +16,7 @@ from scrapers.extract.dates import normalize_digits, parse_date
 from scrapers.parsers import Parser
 
 if TYPE_CHECKING:
-    from scrapers.extract import Extracted
+    from scrapers.extract.extracted import Extracted
 
 # Day-part words and the hours they add to a 12-hour clock reading.
 _DAY_PARTS = {"صبح": 0, "دوپہر": 12, "سہ پہر": 12, "شام": 12, "رات": 12}
