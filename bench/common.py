@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -235,3 +235,58 @@ def bench_env() -> dict[str, str]:
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     return env
+
+
+HOSTS_FILE = Path("/etc/hosts")
+
+
+@contextlib.contextmanager
+def loopback_hostname(name: str, hosts_file: Path = HOSTS_FILE) -> Iterator[str | None]:
+    """Make ``name`` resolve to 127.0.0.1 for the block; yield why not (a message) or None.
+
+    A name that already resolves to loopback is used as it is. Otherwise, as root, one
+    ``/etc/hosts`` line tagged with this process's id is added and ALWAYS removed on the way out
+    (SIGTERM included); lines added by anyone else are kept. Without root nothing changes and
+    the message says why, so the caller can skip with it.
+    """
+    import signal
+    import socket
+
+    def resolves() -> bool:
+        try:
+            return socket.gethostbyname(name) == "127.0.0.1"
+        except OSError:
+            return False
+
+    if resolves():
+        yield None
+        return
+    if os.geteuid() != 0 or not os.access(hosts_file, os.W_OK):
+        yield (f"{name} does not resolve to loopback and {hosts_file} is not writable here "
+               "(not root): run as root, or give the name a hosts entry of your own")
+        return
+    tag = f"# newsflow-bench {os.getpid()}"
+    line = f"127.0.0.1 {name} {tag}\n"
+
+    def remove() -> None:
+        with open(hosts_file, "r+", encoding="utf-8") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            kept = [ln for ln in handle.readlines() if not ln.rstrip().endswith(tag)]
+            handle.seek(0)
+            handle.truncate()
+            handle.writelines(kept)
+
+    def on_term(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        with open(hosts_file, "a+", encoding="utf-8") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            handle.seek(0)
+            text = handle.read()
+            handle.write(("" if not text or text.endswith("\n") else "\n") + line)
+        yield None if resolves() else f"{name} still does not resolve after adding {line!r}"
+    finally:
+        remove()
+        signal.signal(signal.SIGTERM, previous)

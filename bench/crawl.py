@@ -22,17 +22,30 @@ Steps (all in one run, on the same generated pages):
    (``bench/crawlprofile.py``), saved with the heaviest call chains of each stage in
    ``bench/profiles/crawl_pyspy.txt``.
 
+6. side by side with the crawler a user would pick instead: trafilatura's own command line
+   (``trafilatura --sitemap <home> --json --with-metadata``, SLEEP_TIME 0, SSRF protection off
+   for loopback, ``--parallel 16`` as our 16 concurrent requests) and newsflow (``run_crawl`` +
+   ``process_staged``, as in 3) on the same site, served under the name ``PEER_HOST``:
+   trafilatura refuses IP-address and ``localhost`` URLs, so as root the bench adds an
+   ``/etc/hosts`` line for it and always removes it (``bench.common.loopback_hostname``); it
+   skips with a message where it cannot. For each: pages/s, CPU ms a page, peak RSS, and the
+   share of output rows with an exact publication instant (a printed time with its offset),
+   authors and a body.
+
 Goals: end-to-end throughput >= 70% of floor A; crawling, transforms and writing together
-< 1/3 on top of extraction.
+< 1/3 on top of extraction; newsflow's throughput >= trafilatura CLI's, with richer rows.
 
     .venv/bin/python bench/crawl.py [--pages 2000] [--sources 1,2,4] [--profile-pages 300]
+                                    [--no-peer]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import re
 import resource
 import shutil
 import sys
@@ -44,14 +57,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import PROFILES_DIR, PROJECT_ROOT, Report, bench_env, fmt_bytes, run_child
+from bench.common import (
+    PROFILES_DIR,
+    PROJECT_ROOT,
+    ChildUsage,
+    Report,
+    bench_env,
+    fmt_bytes,
+    loopback_hostname,
+    run_child,
+)
 from bench.crawlprofile import ONCE, breakdown_lines, profile_command, write_profile
 from bench.sitegen import (
+    Server,
+    _serve,
     generate_corpus,
     load_manifest,
     measure_server,
     page_bytes,
     server_stats,
+    site_files,
     source_id,
     start_server,
     stop_server,
@@ -61,6 +86,10 @@ from bench.sitegen import (
 
 GOAL_SHARE = 0.70
 GOAL_OVERHEAD = 1 / 3  # crawling, transforms and writing on top of extraction
+# The peer run's site name: a reserved test TLD (RFC 2606) that courlan accepts as a domain.
+PEER_HOST = "deccan-ledger.test"
+PEER_CONCURRENCY = 16  # trafilatura --parallel, as write_registry's per-source concurrency
+EXACT_INSTANT = re.compile(r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$")
 
 
 # -- children ------------------------------------------------------------------------------
@@ -132,13 +161,77 @@ def child_pipeline(registry: Path, sources: list[str], staging: Path, lake: Path
     transform_s = time.perf_counter() - t1
     transform_cpu = time.process_time() - cpu1
     totals = summary.totals() if summary else {}
+    rows = lake_row_shares(lake) if summary else {}
     agg = {k: sum(c.get(k, 0) for c in counts) for k in
            ("fetched", "staged", "requested", "not_article", "outside_window", "documents_ok",
             "responses", "bytes", "article_errors", "extract_cpu_ms")}
     return {"crawl_s": crawl_s, "transform_s": transform_s, "transform_cpu": transform_cpu,
             "crawl_cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
             "crawl_maxrss": after.ru_maxrss * 1024, "counts": agg, "written": totals.get("written"),
-            "quarantined": totals.get("quarantined"), "errors": errors}
+            "quarantined": totals.get("quarantined"), "errors": errors, "rows": rows}
+
+
+def lake_row_shares(lake: Path) -> dict[str, float]:
+    """Rows of the lake's articles and the share with an exact instant, authors and a body."""
+    import pyarrow.compute as pc
+
+    from transforms.lake import ARTICLES, read_arrow
+
+    table, _ = read_arrow(ARTICLES, lake, columns=["published_precision", "authors", "body"])
+    n = table.num_rows
+    if n == 0:
+        return {"rows": 0}
+    exact = pc.sum(pc.is_in(table["published_precision"],
+                            value_set=pc.cast(["second", "minute"], "string"))).as_py() or 0
+    authors = pc.sum(pc.greater(pc.fill_null(pc.list_value_length(table["authors"]), 0), 0)
+                     ).as_py() or 0
+    body = pc.sum(pc.greater(pc.fill_null(pc.utf8_length(table["body"]), 0), 0)).as_py() or 0
+    return {"rows": n, "exact": exact / n, "authors": authors / n, "body": body / n}
+
+
+def cli_row_shares(out_dir: Path) -> dict[str, float]:
+    """The same shares over the JSON documents trafilatura's CLI wrote."""
+    docs = [json.loads(p.read_text(encoding="utf-8")) for p in out_dir.rglob("*.json")]
+    n = len(docs)
+    if n == 0:
+        return {"rows": 0}
+    exact = sum(bool(EXACT_INSTANT.search(str(d.get("date") or ""))) for d in docs)
+    authors = sum(bool((d.get("author") or "").strip()) for d in docs)
+    body = sum(bool((d.get("text") or d.get("raw_text") or "").strip()) for d in docs)
+    return {"rows": n, "exact": exact / n, "authors": authors / n, "body": body / n,
+            "dates": sorted({str(d.get("date")) for d in docs})[:3]}
+
+
+def serve_named(corpus: Path, host: str, limit: int, port: int) -> None:
+    """Serve the first ``limit`` pages as one site on 127.0.0.1:``port`` whose URLs name ``host``.
+
+    Port 80 gives URLs without a port: trafilatura 2.3's CLI re-downloads its input URL
+    forever when the site's URLs carry one (its URL store never marks it visited).
+    """
+    base = f"http://{host}" + ("" if port == 80 else f":{port}")
+    pages = min(len(load_manifest(corpus)), limit)
+    server = Server([site_files(corpus, list(range(pages)), base)], etag=False)
+
+    def ready(_: list[str]) -> None:
+        print(json.dumps({"bases": [base], "pid": os.getpid()}), flush=True)
+
+    asyncio.run(_serve(server, [port], ready))
+
+
+def start_named_server(corpus: Path, host: str, limit: int, port: int = 80
+                       ) -> tuple[Any, str]:
+    """Start :func:`serve_named` in a child; return it and the site's base URL."""
+    import subprocess
+
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "serve-named", str(corpus),
+           host, str(limit), str(port)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=bench_env())
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line:
+        proc.wait()
+        raise RuntimeError("the named bench server did not start")
+    return proc, json.loads(line)["bases"][0]
 
 
 def _spin(seconds: float) -> float:
@@ -222,6 +315,99 @@ def profile_crawl(corpus: Path, pages: int, work: Path
             dict(profile.by_stage()))
 
 
+def trafilatura_cli(base: str, work: Path) -> tuple[ChildUsage, Path, int]:
+    """trafilatura's own crawler over the site's sitemaps, sleep 0: (its usage, output, URLs).
+
+    Two documented CLI steps, timed together: ``--sitemap <home> --list`` (discovery through
+    robots.txt and the sitemap index), then ``-i <list>`` (download and extract). The one-step
+    ``--sitemap <home>`` never ends with courlan 1.4's compressed URL store, which forgets that a
+    URL was visited and hands the first one out again and again (seen on this site: thousands of
+    GET / and no article).
+    """
+    config = work / "trafilatura.cfg"
+    config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\n"
+                      "EXTRACTION_TIMEOUT = 0\n", encoding="utf-8")
+    out_dir = work / "trafilatura-out"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    cli = str(Path(sys.executable).with_name("trafilatura"))
+    steps = [[cli, "--sitemap", f"{base}/", "--list", "--config-file", str(config)]]
+    listed = work / "trafilatura-urls.txt"
+    usages = []
+    for n in range(2):
+        usage = run_child(steps[n], env=bench_env(), cwd=work, timeout=3600)
+        if usage.returncode != 0:
+            raise RuntimeError(f"trafilatura CLI failed ({usage.returncode}): {steps[n]}\n"
+                               f"{usage.stderr[-3000:]}")
+        usages.append(usage)
+        if n == 0:
+            listed.write_text(usage.stdout, encoding="utf-8")
+            steps.append([cli, "-i", str(listed), "--json", "--with-metadata", "--parallel",
+                          str(PEER_CONCURRENCY), "--config-file", str(config),
+                          "-o", str(out_dir)])
+    urls = sum(1 for line in usages[0].stdout.splitlines() if line.strip())
+    total = ChildUsage(wall=sum(u.wall for u in usages), cpu=sum(u.cpu for u in usages),
+                       max_rss=max(u.max_rss for u in usages), returncode=0)
+    return total, out_dir, urls
+
+
+def peer_comparison(out: Report, corpus: Path, pages: int, work: Path) -> None:
+    """newsflow and trafilatura's CLI crawling the same named site; one line each."""
+    with loopback_hostname(PEER_HOST) as why:
+        if why:
+            out(f"peer comparison skipped: {why}")
+            return
+        proc, base = start_named_server(corpus, PEER_HOST, pages)
+        try:
+            registry = write_registry(work / "registry-peer.yaml", [base])
+            staging, lake = work / "staging-peer", work / "lake-peer"
+            ours, ours_usage = run_mode(["pipeline", str(registry), source_id(0), str(staging),
+                                         str(lake)])
+            ours_stats = server_stats(base, reset=True)
+            theirs, out_dir, listed = trafilatura_cli(base, work)
+            their_stats = server_stats(base)
+            their_rows = cli_row_shares(out_dir)
+        finally:
+            stop_server(proc)
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(lake, ignore_errors=True)
+    ours_wall = ours["crawl_s"] + ours["transform_s"]
+    ours_rows = ours["rows"]
+    lines = [
+        ("newsflow (run_crawl + process_staged)", ours_rows.get("rows", 0), ours_wall,
+         ours["crawl_cpu"] + ours["transform_cpu"], max(ours["crawl_maxrss"],
+                                                        ours_usage.max_rss),
+         ours_rows, ours_stats),
+        (f"trafilatura {_version('trafilatura')} CLI (--sitemap --list, -i)",
+         their_rows.get("rows", 0),
+         theirs.wall, theirs.cpu, theirs.max_rss, their_rows, their_stats),
+    ]
+    out(f"side by side on one site of {pages} pages served as {base} (a hosts entry to "
+        f"127.0.0.1, removed afterwards); rows = output documents, shares of those rows:")
+    out(f"  {'system':<46} {'rows':>5} {'wall s':>7} {'pages/s':>8} {'CPU ms/page':>12} "
+        f"{'peak RSS':>9} {'exact instant':>14} {'authors':>8} {'body':>6} {'requests':>9}")
+    rates = []
+    for name, rows, wall, cpu, rss, shares, stats in lines:
+        rate = rows / wall if wall else 0.0
+        rates.append(rate)
+        out(f"  {name:<46} {rows:>5} {wall:>7.1f} {rate:>8.1f} "
+            f"{cpu / max(rows, 1) * 1000:>12.1f} {fmt_bytes(rss):>9} "
+            f"{shares.get('exact', 0):>14.0%} {shares.get('authors', 0):>8.0%} "
+            f"{shares.get('body', 0):>6.0%} {stats.get('requests', 0):>9}")
+    out(f"  trafilatura listed {listed} URLs; its dates as written: "
+        f"{their_rows.get('dates', [])}")
+    richer = all(ours_rows.get(k, 0) >= their_rows.get(k, 0) for k in ("exact", "authors",
+                                                                        "body"))
+    verdict = "PASS" if rates[0] >= rates[1] and richer else "MISS"
+    out(f"  goal: newsflow pages/s >= trafilatura CLI's ({rates[0]:.1f} vs {rates[1]:.1f} = "
+        f"{rates[0] / max(rates[1], 1e-9):.2f}x) with rows at least as rich: {verdict}")
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
 def main() -> None:
     """Run the crawl benchmark and log its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -233,10 +419,15 @@ def main() -> None:
     parser.add_argument("--reference-pages", type=int, default=400,
                         help="pages for our extract() alone (0: all N); a per-page rate, so a "
                              "sample keeps make bench short")
+    parser.add_argument("--no-peer", action="store_true",
+                        help="skip the side-by-side run of trafilatura's command-line crawler")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         mode, *rest = args.child
+        if mode == "serve-named":
+            serve_named(Path(rest[0]), rest[1], int(rest[2]), int(rest[3]))
+            return
         if mode == "floor":
             answer = child_floor(Path(rest[0]), rest[1], int(rest[2]))
         else:
@@ -350,6 +541,8 @@ def main() -> None:
                 f"{res['crawl_cpu'] / res['crawl_s']:>11.2f} {res['cores_free']:>11.2f} "
                 f"{fmt_bytes(res['crawl_maxrss']):>14} {c['staged']:>7}"
                 + (f"  errors: {res['errors']}" if res["errors"] else ""))
+        if not args.no_peer:
+            peer_comparison(out, corpus, args.pages, work)
         if args.profile_pages:
             profiled_pages = min(args.profile_pages, args.pages)
             target, wall, profile_lines, tool, profile_stages = profile_crawl(
