@@ -16,19 +16,23 @@ the CC-NEWS capture is newer.  Heavy imports happen inside the tasks, never at p
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
-LAKE_WRITER_POOL = "newsflow_lake_writer"
-CRAWL_POOL = os.environ.get("NEWSFLOW_CRAWL_POOL", "default_pool")
-CRAWL_QUEUE = os.environ.get("NEWSFLOW_CRAWL_QUEUE", "crawl")
-LAKE_QUEUE = os.environ.get("NEWSFLOW_LAKE_QUEUE", "lake")
-RETRIES = int(os.environ.get("NEWSFLOW_TASK_RETRIES", "2"))
+from scrapers.dagsettings import (
+    CRAWL_POOL,
+    CRAWL_QUEUE,
+    LAKE_QUEUE,
+    LAKE_WRITER_POOL,
+    NEWS_ARTICLES_ASSET,
+    RETRIES,
+    RETRY_DELAY_S,
+)
+
 # The same Asset news_daily updates: name-based, so both DAGs' events reach its consumers.
-NEWS_ARTICLES = Asset("news_articles")
+NEWS_ARTICLES = Asset(NEWS_ARTICLES_ASSET)
 
 with DAG(
     dag_id="news_ccnews",
@@ -37,7 +41,7 @@ with DAG(
     start_date=pendulum.datetime(2016, 8, 26, tz="UTC"),  # CC-NEWS starts 2016-08-26
     catchup=False,
     max_active_runs=2,
-    default_args={"retries": RETRIES, "retry_delay": timedelta(minutes=5)},
+    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=RETRY_DELAY_S)},
     params={
         "day": Param(None, type=["null", "string"], format="date", title="UTC day",
                      description="The UTC day to backfill. Empty: the run's data interval."),

@@ -8,7 +8,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, get_current_context, task
 
-NEWS_ARTICLES = Asset("news_articles")
+from scrapers.dagsettings import NEWS_ARTICLES_ASSET
+
+NEWS_ARTICLES = Asset(NEWS_ARTICLES_ASSET)
 
 with DAG(
     dag_id="news_consumer_example",

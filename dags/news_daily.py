@@ -25,33 +25,24 @@ The LocalExecutor ignores queues.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param, get_current_context, task
 
-LAKE_WRITER_POOL = "newsflow_lake_writer"
-CRAWL_POOL = os.environ.get("NEWSFLOW_CRAWL_POOL", "default_pool")
-CRAWL_QUEUE = os.environ.get("NEWSFLOW_CRAWL_QUEUE", "crawl")
-LAKE_QUEUE = os.environ.get("NEWSFLOW_LAKE_QUEUE", "lake")
+from scrapers.dagsettings import (
+    CRAWL_POOL,
+    CRAWL_QUEUE,
+    CRAWLS_PER_RUN,
+    LAKE_QUEUE,
+    LAKE_WRITER_POOL,
+    MAX_ACTIVE_TASKS,
+    NEWS_ARTICLES_ASSET,
+    RETRIES,
+    RETRY_DELAY_S,
+)
 
-
-def env_int(name: str, default: int) -> int:
-    """A positive whole number from the environment; a clear error names a bad value."""
-    raw = os.environ.get(name) or str(default)
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{name}={raw!r} must be a whole number of at least 1")
-    return int(raw)
-
-
-MAX_ACTIVE_TASKS = env_int("NEWSFLOW_MAX_ACTIVE_TASKS", 64)
-CRAWLS_PER_RUN = env_int("NEWSFLOW_CRAWLS_PER_RUN", 32)
-# Name-based: the lake path differs per deployment (NEWSFLOW_LAKE), so it goes in each event's
-# extra ("table") rather than in the Asset's identity. Consumers use Asset("news_articles").
-NEWS_ARTICLES = Asset("news_articles")
-RETRIES = int(os.environ.get("NEWSFLOW_TASK_RETRIES", "2"))
-RETRY_DELAY_S = env_int("NEWSFLOW_RETRY_DELAY_S", 300)
+NEWS_ARTICLES = Asset(NEWS_ARTICLES_ASSET)
 
 with DAG(
     dag_id="news_daily",

@@ -8,13 +8,10 @@ NEWSFLOW_LAKE_QUEUE (default `lake`), like news_daily's write.
 
 from __future__ import annotations
 
-import os
-
 import pendulum
 from airflow.sdk import DAG, Param, get_current_context, task
 
-LAKE_WRITER_POOL = "newsflow_lake_writer"
-LAKE_QUEUE = os.environ.get("NEWSFLOW_LAKE_QUEUE", "lake")
+from scrapers.dagsettings import LAKE_QUEUE, LAKE_WRITER_POOL
 
 with DAG(
     dag_id="news_reprocess",

@@ -23,8 +23,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-LAKE_WRITER_POOL = "newsflow_lake_writer"
-CRAWL_POOL = "newsflow_crawl"
+from scrapers.dagsettings import CRAWL_POOL_NAME as CRAWL_POOL
+from scrapers.dagsettings import LAKE_WRITER_POOL
+
 CRAWL_SLOTS_ENV = "NEWSFLOW_CRAWL_POOL_SLOTS"
 DEFAULT_CRAWL_SLOTS = 64
 
