@@ -20,7 +20,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates bench-backfill \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -106,7 +106,11 @@ bench-ccnews: setup
 bench-alternates: setup
 	$(PY) bench/alternates.py
 
-bench: setup bench-extraction bench-history bench-ccnews bench-alternates
+# A 14-day backfill through a real Airflow against the same task functions called in a loop.
+bench-backfill: setup
+	$(PY) bench/backfill.py
+
+bench: setup bench-extraction bench-history bench-ccnews bench-alternates bench-backfill
 	$(PY) bench/dag_parse.py
 	$(PY) bench/crawl.py
 	$(PY) bench/incremental.py
