@@ -458,7 +458,7 @@ def archive_response(archive: WarcArchive | None, response: Response, *,
         return None
 
 
-def _record_of(record: ArcWarcRecord, raw_ref: str) -> RawRecord:
+def record_of(record: ArcWarcRecord, raw_ref: str) -> RawRecord:
     """A RawRecord from a warcio response record (reads its body)."""
     http = record.http_headers
     body = record.content_stream().read()
@@ -484,7 +484,7 @@ def read_raw(raw_ref: str, root: str | Path | LakeLocation | None = None) -> Raw
         if record is None or record.rec_type != "response":
             kind = record.rec_type if record is not None else "nothing"
             raise ValueError(f"raw_ref {raw_ref!r} points to {kind}, not a response")
-        return _record_of(record, raw_ref)
+        return record_of(record, raw_ref)
 
 
 def _open_at(loc: LakeLocation | None, path: Path | str, offset: int) -> Any:
@@ -532,7 +532,7 @@ def iter_warc_file(path: Path | str, relpath: str, location: LakeLocation | None
         for record in records:
             offset = records.offset  # start of this record; read before consuming it
             if record.rec_type == "response":
-                yield _record_of(record, f"{relpath}#{offset}")
+                yield record_of(record, f"{relpath}#{offset}")
 
 
 def iter_raw(root: str | Path | LakeLocation | None, start_day: date, end_day: date,

@@ -128,7 +128,7 @@ def read_ccnews_record(raw_ref: str, store: ArchiveStore | None = None) -> Any:
     """The archived response a CC-NEWS ``raw_ref`` points to, as a ``scrapers.warc.RawRecord``."""
     from warcio.archiveiterator import ArchiveIterator
 
-    from scrapers.ccnews.harvest import raw_record
+    from scrapers.warc import record_of
 
     path, offset = parse_raw_ref(raw_ref)
     store = store or ArchiveStore.parse()
@@ -137,4 +137,4 @@ def read_ccnews_record(raw_ref: str, store: ArchiveStore | None = None) -> Any:
         if record is None or record.rec_type != "response":
             kind = record.rec_type if record is not None else "nothing"
             raise ValueError(f"raw_ref {raw_ref!r} points to {kind}, not a response")
-        return raw_record(record, raw_ref)
+        return record_of(record, raw_ref)

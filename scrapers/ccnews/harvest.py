@@ -98,13 +98,6 @@ class HarvestResult:
                 "errors": self.errors, "parts": sorted(self.parts)}
 
 
-def raw_record(record: Any, raw_ref: str) -> RawRecord:
-    """A warcio response record as a ``scrapers.warc.RawRecord`` (its body read)."""
-    from scrapers.warc import _record_of
-
-    return _record_of(record, raw_ref)
-
-
 def is_html(content_type: str | None) -> bool:
     """True for an HTML content type, or none given (the page is then sniffed by decoding)."""
     if not content_type:
@@ -229,6 +222,8 @@ def harvest_warc(store: ArchiveStore, path: str, sources: list[Source], start: d
 def keep_response(record: Any, raw_ref: str, source: Source, start: datetime, end: datetime,
                   result: HarvestResult) -> dict[str, Any] | None:
     """The staged record of one response matched to ``source``, or None (counted)."""
+    from scrapers.warc import record_of
+
     http = record.http_headers
     status = int(http.get_statuscode()) if http else 0
     result.count(source.id, "matched")
@@ -238,7 +233,7 @@ def keep_response(record: Any, raw_ref: str, source: Source, start: datetime, en
     if not is_html(http.get_header("Content-Type")):
         result.count(source.id, "not_html")
         return None
-    raw = raw_record(record, raw_ref)
+    raw = record_of(record, raw_ref)
     result.count(source.id, "fetched")
     result.count(source.id, "payload_bytes", len(raw.body))
     return staged_record(raw, source, start, end, result)
