@@ -61,8 +61,9 @@ def say(text: str) -> None:
 
 
 def plan_run(params: dict[str, Any], interval_start: datetime | None,
-             interval_end: datetime | None, run_id: str) -> list[dict[str, Any]]:
-    """The run's crawl jobs; first prints the window it crawls and which rule chose it."""
+             interval_end: datetime | None, run_id: str,
+             what: str = "news_daily crawls") -> list[dict[str, Any]]:
+    """The run's jobs, one per source; first prints the window (``what`` UTC day …) and why."""
     from scrapers.plan import (
         describe_window,
         parse_day,
@@ -74,7 +75,7 @@ def plan_run(params: dict[str, Any], interval_start: datetime | None,
 
     day = parse_day(params.get("day"))
     start, end = resolve_window(interval_start, interval_end, day=day)
-    say(describe_window(start, end, window_source(day, interval_start, interval_end)))
+    say(describe_window(start, end, window_source(day, interval_start, interval_end), what))
     registry = resolve_registry(params.get("registry"))
     jobs = plan_crawls(start, end, registry, params.get("sources"), run_id)
     say(f"{len(jobs)} source(s) from {registry}: "

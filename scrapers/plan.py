@@ -78,9 +78,10 @@ def window_source(day: date | None, interval_start: datetime | None,
     return "no logical date: the previous UTC day"
 
 
-def describe_window(start: datetime, end: datetime, how: str) -> str:
+def describe_window(start: datetime, end: datetime, how: str,
+                    what: str = "news_daily crawls") -> str:
     """The log line naming the crawled window, e.g. for the run's first task log."""
-    return (f"news_daily crawls UTC day {start.date().isoformat()}: "
+    return (f"{what} UTC day {start.date().isoformat()}: "
             f"[{start.isoformat()}, {end.isoformat()}) chosen by {how}")
 
 

@@ -16,24 +16,10 @@ from scrapers.ccnews.harvest import VIA
 
 def plan_backfill(params: dict[str, Any], interval_start: datetime | None,
                   interval_end: datetime | None, run_id: str) -> list[dict[str, Any]]:
-    """One job per source for the run's UTC day (chosen as news_daily chooses it)."""
-    from scrapers.plan import (
-        parse_day,
-        plan_crawls,
-        resolve_registry,
-        resolve_window,
-        window_source,
-    )
+    """One job per source for the run's UTC day, chosen exactly as news_daily chooses it."""
+    from scrapers.dagtasks import plan_run
 
-    day = parse_day(params.get("day"))
-    start, end = resolve_window(interval_start, interval_end, day=day)
-    how = window_source(day, interval_start, interval_end)
-    print(f"news_ccnews backfills UTC day {start.date().isoformat()}: [{start.isoformat()}, "
-          f"{end.isoformat()}) chosen by {how}", flush=True)
-    registry = resolve_registry(params.get("registry"))
-    jobs = plan_crawls(start, end, registry, params.get("sources"), run_id)
-    print(f"{len(jobs)} source(s) from {registry}: " + ", ".join(j.source for j in jobs))
-    return [job.to_dict() for job in jobs]
+    return plan_run(params, interval_start, interval_end, run_id, "news_ccnews backfills")
 
 
 def discover_warcs(jobs: list[dict[str, Any]], params: dict[str, Any]) -> list[dict[str, Any]]:
