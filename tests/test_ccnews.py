@@ -36,10 +36,10 @@ from tests.ccnews_archive import (
     warc_path,
 )
 from tests.demo_truth import expected_for_day
+from tests.test_object_storage import BUCKET, S3, s3  # noqa: F401  (the moto fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_REGISTRY = PROJECT_ROOT / "data" / "demo_sites" / "sources.yaml"
-BUCKET = "ccnews-test"
 
 
 @pytest.fixture(scope="module")
@@ -60,33 +60,11 @@ def http_archive_without_ranges(archive: Archive) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def s3_archive(archive: Archive, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The archive uploaded to moto's S3 server on loopback; yields its s3:// prefix."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    mp = pytest.MonkeyPatch()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "NEWSFLOW_S3_ENDPOINT",
-                     "AWS_ENDPOINT_URL_S3", "NEWSFLOW_S3_REGION"):
-            mp.delenv(name, raising=False)
-        for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                            ("AWS_REGION", "us-east-1"), ("AWS_DEFAULT_REGION", "us-east-1"),
-                            ("AWS_EC2_METADATA_DISABLED", "true"),
-                            ("AWS_ENDPOINT_URL", endpoint)):
-            mp.setenv(name, value)
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        for path in sorted(archive.root.rglob("*.gz")):
-            client.upload_file(str(path), BUCKET, f"cc/{path.relative_to(archive.root)}")
-        yield f"s3://{BUCKET}/cc"
-    finally:
-        mp.undo()
-        server.stop()
+def s3_archive(archive: Archive, s3: S3) -> str:  # noqa: F811
+    """The archive uploaded to moto's S3 server on loopback (the project's ``s3`` fixture)."""
+    for path in sorted(archive.root.rglob("*.gz")):
+        s3.client.upload_file(str(path), BUCKET, f"cc/{path.relative_to(archive.root)}")
+    return f"s3://{BUCKET}/cc"
 
 
 def test_discovery_takes_the_files_covering_the_day_and_the_lookahead(archive: Archive) -> None:
