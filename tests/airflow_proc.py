@@ -218,6 +218,32 @@ class AirflowHarness:
             if self.pg_root is not None:
                 shutil.rmtree(self.pg_root, ignore_errors=True)
 
+    def backfill_runs(self, dag_id: str) -> list[dict[str, Any]]:
+        """Every backfill run of ``dag_id``, oldest logical date first."""
+        assert self.api is not None
+        runs = self.api.get(f"/api/v2/dags/{dag_id}/dagRuns",
+                            params={"limit": 100, "order_by": "logical_date"})["dag_runs"]
+        return [r for r in runs if r["run_type"] == "backfill"]
+
+    def wait_backfill(self, dag_id: str, backfill_id: int, runs_wanted: int,
+                      timeout: float = 1200.0) -> list[dict[str, Any]]:
+        """Poll until ``runs_wanted`` backfill runs finished and the backfill completed."""
+        assert self.api is not None
+        deadline = time.monotonic() + timeout
+        last: list[tuple[str, str]] = []
+        while time.monotonic() < deadline:
+            runs = self.backfill_runs(dag_id)
+            last = [(r["dag_run_id"], r["state"]) for r in runs]
+            if (len(runs) == runs_wanted
+                    and all(r["state"] in TERMINAL_RUN_STATES for r in runs)
+                    and self.api.get(f"/api/v2/backfills/{backfill_id}")["completed_at"]
+                    is not None):
+                return runs
+            self.assert_alive()
+            time.sleep(2.0)
+        raise AssertionError(f"backfill {backfill_id} not done after {timeout:.0f}s: {last}\n"
+                             f"{self.log_tails()}")
+
     def log_tails(self, size: int = 2500) -> str:
         """The end of each component's output (for failure messages)."""
         parts = []

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.airflow_proc import TERMINAL_RUN_STATES, AirflowApi, AirflowHarness
+from tests.airflow_proc import AirflowApi, AirflowHarness
 from tests.ccnews_archive import (
     DAYS,
     build_archive,
@@ -78,31 +78,6 @@ def backfill_body(reprocess_behavior: str) -> dict[str, Any]:
             "run_on_latest_version": True}
 
 
-def backfill_runs(api: AirflowApi) -> list[dict[str, Any]]:
-    """The DAG's backfill runs, oldest logical date first."""
-    runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns",
-                   params={"limit": 100, "order_by": "logical_date"})["dag_runs"]
-    return [r for r in runs if r["run_type"] == "backfill"]
-
-
-def wait_backfill(af: AirflowHarness, backfill_id: int, timeout: float = 600.0
-                  ) -> list[dict[str, Any]]:
-    """Poll until both runs finished and the backfill is completed; the runs."""
-    assert af.api is not None
-    deadline = time.monotonic() + timeout
-    last: list[tuple[str, str]] = []
-    while time.monotonic() < deadline:
-        runs = backfill_runs(af.api)
-        last = [(r["dag_run_id"], r["state"]) for r in runs]
-        done = len(runs) == len(DAYS) and all(r["state"] in TERMINAL_RUN_STATES for r in runs)
-        if done and af.api.get(f"/api/v2/backfills/{backfill_id}")["completed_at"] is not None:
-            return runs
-        af.assert_alive()
-        time.sleep(2.0)
-    raise AssertionError(f"backfill {backfill_id} not done after {timeout:.0f}s: {last}\n"
-                         f"{af.log_tails()}")
-
-
 def task_instances(api: AirflowApi, run_id: str) -> list[dict[str, Any]]:
     return api.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances",
                    params={"limit": 100})["task_instances"]
@@ -146,7 +121,7 @@ def test_backfill_two_days_via_rest_api(airflow: AirflowHarness, lake: Path) -> 
     assert [utc(b["logical_date"]).date() for b in dry["backfills"]] == DAYS
 
     backfill = api.post("/api/v2/backfills", backfill_body("none"))
-    runs = wait_backfill(af, backfill["id"])
+    runs = af.wait_backfill(DAG_ID, backfill["id"], len(DAYS), 600.0)
     af.timings["backfill"] = time.monotonic() - started
     print("\nbackfill runs:", [(r["dag_run_id"], r["data_interval_start"], r["state"])
                                for r in runs])
@@ -170,7 +145,7 @@ def test_backfill_two_days_via_rest_api(airflow: AirflowHarness, lake: Path) -> 
     t0 = time.monotonic()
     again = api.post("/api/v2/backfills", backfill_body("completed"))
     assert again["reprocess_behavior"] == "completed"
-    reruns = wait_backfill(af, again["id"])
+    reruns = af.wait_backfill(DAG_ID, again["id"], len(DAYS), 600.0)
     af.timings["rerun"] = time.monotonic() - t0
     print("re-run:", [(r["dag_run_id"], r["state"]) for r in reruns])
     assert_every_task_succeeded(af, reruns)

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.airflow_proc import TERMINAL_RUN_STATES, AirflowApi, AirflowHarness
+from tests.airflow_proc import AirflowApi, AirflowHarness
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -55,32 +55,6 @@ def backfill_body(reprocess_behavior: str, *, to_date: str = TO_DATE) -> dict[st
 def create_backfill(api: AirflowApi, reprocess_behavior: str) -> dict[str, Any]:
     """POST /api/v2/backfills, as the dialog's Run Backfill button does."""
     return api.post("/api/v2/backfills", backfill_body(reprocess_behavior))
-
-
-def backfill_runs(api: AirflowApi) -> list[dict[str, Any]]:
-    """Every backfill run of the DAG, oldest logical date first."""
-    runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns",
-                   params={"limit": 100, "order_by": "logical_date"})["dag_runs"]
-    return [r for r in runs if r["run_type"] == "backfill"]
-
-
-def wait_backfill(af: AirflowHarness, backfill_id: int, timeout: float = 1200.0
-                  ) -> list[dict[str, Any]]:
-    """Poll the DAG runs until the backfill's three runs finished and the backfill completed."""
-    assert af.api is not None
-    deadline = time.monotonic() + timeout
-    last: list[tuple[str, str]] = []
-    while time.monotonic() < deadline:
-        runs = backfill_runs(af.api)
-        last = [(r["dag_run_id"], r["state"]) for r in runs]
-        if len(runs) == len(DAYS) and all(r["state"] in TERMINAL_RUN_STATES for r in runs):
-            backfill = af.api.get(f"/api/v2/backfills/{backfill_id}")
-            if backfill["completed_at"] is not None:
-                return runs
-        af.assert_alive()
-        time.sleep(2.0)
-    raise AssertionError(f"backfill {backfill_id} not done after {timeout:.0f}s: {last}\n"
-                         f"{af.log_tails()}")
 
 
 def assert_all_succeeded(af: AirflowHarness, runs: list[dict[str, Any]]) -> None:
@@ -159,7 +133,7 @@ def test_backfill_three_days_via_rest_api(airflow: AirflowHarness, lake: Path) -
 
         t0 = time.monotonic()
         backfill = create_backfill(api, "none")
-        runs = wait_backfill(af, backfill["id"])
+        runs = af.wait_backfill(DAG_ID, backfill["id"], len(DAYS), 1200.0)
         af.timings["backfill_1"] = time.monotonic() - t0
         assert_all_succeeded(af, runs)
         for run, day in zip(runs, DAYS, strict=True):
@@ -176,7 +150,7 @@ def test_backfill_three_days_via_rest_api(airflow: AirflowHarness, lake: Path) -
         t0 = time.monotonic()
         again = create_backfill(api, "completed")
         assert again["reprocess_behavior"] == "completed"
-        reruns = wait_backfill(af, again["id"])
+        reruns = af.wait_backfill(DAG_ID, again["id"], len(DAYS), 1200.0)
         af.timings["backfill_2"] = time.monotonic() - t0
         assert_all_succeeded(af, reruns)
         # "completed" clears and re-queues the existing runs: same run ids, no new runs
