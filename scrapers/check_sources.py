@@ -1,25 +1,34 @@
 """Check that every outlet in a registry answers: ``python -m scrapers.check_sources``.
 
 For each source this fetches ``robots.txt`` on the homepage host, then every feed, sitemap and
-news sitemap, and prints one line per outlet, in registry order::
+news sitemap, parses each feed and sitemap with discovery's safe XML parser, and prints one line
+per outlet, in registry order, followed (for a reachable outlet) by one indented line per URL
+saying what was verified::
 
     OK dawn robots=200 feeds=1/1 sitemaps=2/2
+      robots https://www.dawn.com/robots.txt: HTTP 200, names 2 sitemaps
+      feed https://www.dawn.com/feeds/home: RSS with 30 items
+      sitemap https://www.dawn.com/sitemap.xml: sitemap index of 14 sitemaps, named in robots.txt
     WARN jang robots=200 feeds=1/1 sitemaps=0/1 (https://jang.com.pk/sitemap.xml: HTTP 404)
+      ...
     FAIL tolonews: host tolonews.com cannot be reached (DNS lookup failed: Name or service ...)
 
-``OK`` means every URL answered 2xx; ``WARN`` means the host answered but some feed or sitemap did
-not (the outlet is reachable, the registry entry needs a look); ``FAIL`` means the homepage host
-could not be reached at all, or may not be fetched.  The exit status is 0 when every outlet is
-reachable (OK or WARN), 1 when any is FAIL, 2 when the registry itself is invalid.
+``OK`` means every feed and sitemap answered 2xx and parsed as what it is listed as; ``WARN``
+means the host answered but some feed or sitemap did not (the outlet is reachable, the registry
+entry needs a look); ``FAIL`` means the homepage host could not be reached at all, or may not be
+fetched, and is the outlet's only line (so a run without the network prints one line per
+outlet).  The exit status is 0 when every outlet is reachable (OK or WARN), 1 when any is FAIL,
+2 when the registry itself is invalid.
 
-Only the standard library is used.  Requests carry an honest User-Agent, have short timeouts and
-are never retried.  Outlets are checked concurrently by a small pool of daemon threads, and the
-whole run is bounded by ``--deadline``: an outlet still unanswered then is reported as FAIL and its
-thread is abandoned (a DNS lookup has no timeout of its own, so a stuck worker must not keep the
-process alive).  Unless the registry sets ``allow_private_addresses: true``, a host that resolves to
-a loopback, private, link-local or otherwise non-public address is refused, also on redirects.
-Requests go direct: proxy environment variables are ignored, so the address check means what it
-says.
+Requests are made with the standard library; feeds and sitemaps are read by
+``scrapers.discovery.xml`` (no entities, bounded size), as the crawler reads them. Requests carry
+an honest User-Agent, have short timeouts and are never retried. Outlets are checked concurrently
+by a small pool of daemon threads, and the whole run is bounded by ``--deadline``: an outlet still
+unanswered then is reported as FAIL and its thread is abandoned (a DNS lookup has no timeout of its
+own, so a stuck worker must not keep the process alive). Unless the registry sets
+``allow_private_addresses: true``, a host that resolves to a loopback, private, link-local or
+otherwise non-public address is refused, also on redirects. Requests go direct: proxy environment
+variables are ignored, so the address check means what it says.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import argparse
 import http.client
 import ipaddress
 import queue
+import re
 import socket
 import ssl
 import sys
@@ -45,7 +55,11 @@ from scrapers.sources import Registry, RegistryError, Source, default_registry_p
 USER_AGENT = "newsflow/0.1 (+https://github.com/newsflow/newsflow)"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_WORKERS = 16
-_READ_LIMIT = 2048  # bytes read from each answer: enough to know it is there, cheap to fetch
+ROBOTS_LIMIT = 512 * 1024  # bytes of robots.txt read (enough for its Sitemap: lines)
+XML_LIMIT = 10 * 1024 * 1024  # bytes of a feed or sitemap read; a longer one is reported as cut
+_A_KIND = {"RSS": "an RSS feed", "Atom": "an Atom feed", "RDF": "an RDF feed",
+           "sitemap": "a sitemap", "sitemap index": "a sitemap index"}
+_SITEMAP_LINE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 class Unreachable(Exception):
@@ -63,6 +77,8 @@ class Fetch:
 
     url: str
     status: int
+    body: bytes = b""
+    cut: bool = False  # the body was longer than the bytes read
 
     @property
     def ok(self) -> bool:
@@ -82,6 +98,7 @@ class SourceReport:
     sitemaps_ok: int = 0
     sitemaps_total: int = 0
     problems: list[str] = field(default_factory=list)
+    verified: list[str] = field(default_factory=list)  # one line per URL: what its answer showed
 
     @property
     def reachable(self) -> bool:
@@ -94,8 +111,12 @@ class SourceReport:
         complete = self.feeds_ok == self.feeds_total and self.sitemaps_ok == self.sitemaps_total
         return "OK" if complete else "WARN"
 
+    def lines(self) -> list[str]:
+        """The outlet's summary line, then (when reachable) one indented line per URL checked."""
+        return [self.line(), *(f"  {text}" for text in self.verified)]
+
     def line(self) -> str:
-        """The one line printed for this outlet."""
+        """The summary line printed for this outlet."""
         if not self.reachable:
             return f"FAIL {self.source_id}: host {self.host} cannot be reached ({self.unreachable})"
         robots = "-" if self.robots_status is None else str(self.robots_status)
@@ -195,8 +216,8 @@ class Fetcher:
             urllib.request.ProxyHandler({}), _GuardedRedirects(allow_private)
         )
 
-    def fetch(self, url: str) -> Fetch:
-        """Return the HTTP status of ``url``; raise :class:`Unreachable` if its host is silent."""
+    def fetch(self, url: str, limit: int = 2048) -> Fetch:
+        """Status and first ``limit`` body bytes of ``url``; :class:`Unreachable` if silent."""
         parts = urlsplit(url)
         host = parts.hostname or ""
         check_host_allowed(host, parts.port or _default_port(parts.scheme), self.allow_private)
@@ -209,8 +230,8 @@ class Fetcher:
         )
         try:
             with self._opener.open(request, timeout=self.timeout) as response:
-                response.read(_READ_LIMIT)
-                return Fetch(url, int(response.status))
+                body = response.read(limit + 1)
+                return Fetch(url, int(response.status), body[:limit], len(body) > limit)
         except urllib.error.HTTPError as exc:
             exc.close()
             return Fetch(url, exc.code)
@@ -220,32 +241,94 @@ class Fetcher:
             raise Unreachable(host, describe_error(exc, self.timeout)) from None
 
 
+def count_entries(body: bytes, url: str) -> tuple[str, int]:
+    """What an XML answer is (RSS, Atom, RDF, sitemap, sitemap index) and its entry count.
+
+    Raises ValueError when it is none of those (or not XML at all).
+    """
+    from scrapers.discovery.xml import find_child, find_children, local_name, parse_document
+
+    root = parse_document(body, url).root
+    kind = local_name(root)
+    channel = find_child(root, "channel")
+    if kind == "rss":
+        return "RSS", len(list(find_children(channel, "item"))) if channel is not None else 0
+    if kind == "feed":
+        return "Atom", len(list(find_children(root, "entry")))
+    if kind == "RDF":
+        nested = len(list(find_children(channel, "item"))) if channel is not None else 0
+        return "RDF", len(list(find_children(root, "item"))) + nested
+    if kind == "urlset":
+        return "sitemap", len(list(find_children(root, "url")))
+    if kind == "sitemapindex":
+        return "sitemap index", len(list(find_children(root, "sitemap")))
+    raise ValueError(f"an XML document with root <{kind}>, neither a feed nor a sitemap")
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 item', '3 items'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def describe_xml(answer: Fetch, role: str) -> str:
+    """What a 2xx feed or sitemap answer holds; ValueError if it is not what ``role`` says."""
+    from scrapers.discovery.xml import DiscoveryXMLError
+
+    try:
+        kind, count = count_entries(answer.body, answer.url)
+    except DiscoveryXMLError as exc:
+        raise ValueError(f"not XML ({exc})" if not answer.cut else
+                         f"longer than {XML_LIMIT} bytes and not readable in them") from None
+    is_feed = kind in ("RSS", "Atom", "RDF")
+    if is_feed != (role == "feed"):
+        raise ValueError(f"{_A_KIND[kind]}, not a {role}")
+    noun = {"sitemap index": "sitemap", "sitemap": "URL"}.get(kind, "item")
+    text = f"{kind} {'of' if not is_feed else 'with'} {plural(count, noun)}"
+    return text + (f" in its first {XML_LIMIT} bytes" if answer.cut else "")
+
+
 def check_source(source: Source, fetcher: Fetcher) -> SourceReport:
-    """Fetch robots.txt, feeds and sitemaps of one outlet and summarise the answers."""
+    """Fetch robots.txt, feeds and sitemaps of one outlet; parse them; summarise the answers."""
     home = urlsplit(source.homepage)
     report = SourceReport(source_id=source.id, host=home.hostname or source.homepage)
+    robots_url = f"{home.scheme}://{home.netloc}/robots.txt"
     try:
-        robots = fetcher.fetch(f"{home.scheme}://{home.netloc}/robots.txt")
+        robots = fetcher.fetch(robots_url, ROBOTS_LIMIT)
     except Unreachable as exc:
         report.unreachable = exc.reason
         return report
     report.robots_status = robots.status
+    robots_text = robots.body.decode("utf-8", "replace") if robots.ok else ""
+    named = set(_SITEMAP_LINE.findall(robots_text))
+    report.verified.append(f"robots {robots_url}: HTTP {robots.status}"
+                           + (f", names {plural(len(named), 'sitemap')}" if robots.ok else ""))
 
-    def probe(url: str) -> bool:
+    def probe(url: str, role: str) -> bool:
         try:
-            answer = fetcher.fetch(url)
+            answer = fetcher.fetch(url, XML_LIMIT)
         except Unreachable as exc:
             report.problems.append(f"{url}: {exc.reason}")
+            report.verified.append(f"{role} {url}: {exc.reason}")
             return False
         if not answer.ok:
             report.problems.append(f"{url}: HTTP {answer.status}")
-        return answer.ok
+            report.verified.append(f"{role} {url}: HTTP {answer.status}")
+            return False
+        try:
+            text = describe_xml(answer, role)
+        except ValueError as exc:
+            report.problems.append(f"{url}: {exc}")
+            report.verified.append(f"{role} {url}: HTTP {answer.status}, {exc}")
+            return False
+        listed = ", named in robots.txt" if url in named else ""
+        report.verified.append(f"{role} {url}: {text}{listed}")
+        return True
 
     report.feeds_total = len(source.feeds)
-    report.feeds_ok = sum(probe(url) for url in source.feeds)
+    report.feeds_ok = sum(probe(url, "feed") for url in source.feeds)
     sitemaps = [*source.sitemaps, *source.news_sitemaps]
     report.sitemaps_total = len(sitemaps)
-    report.sitemaps_ok = sum(probe(url) for url in sitemaps)
+    report.sitemaps_ok = sum(probe(url, "sitemap") for url in sitemaps)
     return report
 
 
@@ -311,7 +394,7 @@ def run_checks(
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m scrapers.check_sources",
-        description="Check that every outlet's robots.txt, feeds and sitemaps answer.",
+        description="Check that every outlet's robots.txt, feeds and sitemaps answer and parse.",
     )
     parser.add_argument(
         "--registry",
@@ -347,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         registry, timeout=args.timeout, workers=args.workers, deadline=args.deadline
     )
     for report in reports:
-        print(report.line(), flush=True)
+        print("\n".join(report.lines()), flush=True)
     failed = sum(not r.reachable for r in reports)
     warned = sum(r.status == "WARN" for r in reports)
     print(

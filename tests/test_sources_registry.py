@@ -287,8 +287,7 @@ def _local_registry(tmp_path: Path, base: str, *, allow_private: bool, **extra: 
         name="Loopback Gazette",
         homepage=f"{base}/",
         allowed_domains=["127.0.0.1"],
-        feeds=[f"{base}/feed"],
-        **extra,
+        **{"feeds": [f"{base}/feed"], **extra},
     )
     return _write(tmp_path, [entry], allow_private_addresses=allow_private)
 
@@ -343,17 +342,33 @@ def test_check_sources_bad_registry_exits_2(
     assert captured.err.startswith("FAIL registry:") and str(path) in captured.err
 
 
+_ITEMS = "".join(f"<item><link>/news/{n}</link></item>" for n in range(3))
+_SITEMAP_INDEX = ("<sitemapindex xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+                  "<sitemap><loc>/a.xml</loc></sitemap><sitemap><loc>/b.xml</loc></sitemap>"
+                  "</sitemapindex>")
+_URLSET = ("<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'><url><loc>/news/1</loc>"
+           "</url></urlset>")
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """Loopback outlet: robots.txt and /feed exist, /redirect-out redirects to 127.0.0.2,
+    """Loopback outlet: robots.txt (naming /sitemap-index.xml), an empty /feed, an RSS feed, an
+    Atom feed, two sitemaps and an HTML page exist; /redirect-out redirects to 127.0.0.2;
     everything else is 404."""
 
     seen_agents: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         self.seen_agents.append(self.headers.get("User-Agent", ""))
+        port = self.server.server_address[1]
         bodies = {
-            "/robots.txt": b"User-agent: *\nAllow: /\n",
+            "/robots.txt": f"User-agent: *\nAllow: /\nSitemap: http://127.0.0.1:{port}"
+                           "/sitemap-index.xml\n".encode(),
             "/feed": b"<?xml version='1.0'?><rss version='2.0'><channel/></rss>",
+            "/rss": f"<rss version='2.0'><channel>{_ITEMS}</channel></rss>".encode(),
+            "/atom": b"<feed xmlns='http://www.w3.org/2005/Atom'><entry/></feed>",
+            "/sitemap-index.xml": _SITEMAP_INDEX.encode(),
+            "/urls.xml": _URLSET.encode(),
+            "/page.html": b"<html><body><p>Not a feed</p></body></html>",
         }
         if self.path == "/redirect-out":
             port = self.server.server_address[1]
@@ -391,15 +406,48 @@ def test_check_sources_ok_and_warn_lines_against_a_loopback_outlet(
 ) -> None:
     ok = _local_registry(tmp_path, local_outlet, allow_private=True)
     assert check_sources.main(["--registry", str(ok), "--timeout", "5"]) == 0
-    assert capsys.readouterr().out.splitlines() == ["OK local robots=200 feeds=1/1 sitemaps=0/0"]
+    assert capsys.readouterr().out.splitlines() == [
+        "OK local robots=200 feeds=1/1 sitemaps=0/0",
+        f"  robots {local_outlet}/robots.txt: HTTP 200, names 1 sitemap",
+        f"  feed {local_outlet}/feed: RSS with 0 items",
+    ]
     assert _Handler.seen_agents[-1] == check_sources.USER_AGENT
 
     warn = _local_registry(
         tmp_path, local_outlet, allow_private=True, sitemaps=[f"{local_outlet}/sitemap.xml"]
     )
     assert check_sources.main(["--registry", str(warn), "--timeout", "5"]) == 0
-    assert capsys.readouterr().out.splitlines() == [
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
         f"WARN local robots=200 feeds=1/1 sitemaps=0/1 ({local_outlet}/sitemap.xml: HTTP 404)"
+    )
+    assert lines[-1] == f"  sitemap {local_outlet}/sitemap.xml: HTTP 404"
+
+
+def test_check_sources_prints_what_it_verified_per_url(
+    tmp_path: Path, local_outlet: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each feed and sitemap is parsed: its kind and entry count, and whether robots.txt names
+    it; an answer that is not what the registry lists it as makes the outlet WARN."""
+    path = _local_registry(
+        tmp_path, local_outlet, allow_private=True,
+        feeds=[f"{local_outlet}/rss", f"{local_outlet}/atom", f"{local_outlet}/page.html"],
+        sitemaps=[f"{local_outlet}/sitemap-index.xml", f"{local_outlet}/rss"],
+        news_sitemaps=[f"{local_outlet}/urls.xml"],
+    )
+    assert check_sources.main(["--registry", str(path), "--timeout", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("WARN local robots=200 feeds=2/3 sitemaps=2/3 (")
+    assert lines[1:] == [
+        f"  robots {local_outlet}/robots.txt: HTTP 200, names 1 sitemap",
+        f"  feed {local_outlet}/rss: RSS with 3 items",
+        f"  feed {local_outlet}/atom: Atom with 1 item",
+        f"  feed {local_outlet}/page.html: HTTP 200, an XML document with root <html>, "
+        "neither a feed nor a sitemap",
+        f"  sitemap {local_outlet}/sitemap-index.xml: sitemap index of 2 sitemaps, "
+        "named in robots.txt",
+        f"  sitemap {local_outlet}/rss: HTTP 200, an RSS feed, not a sitemap",
+        f"  sitemap {local_outlet}/urls.xml: sitemap of 1 URL",
     ]
 
 
@@ -416,7 +464,7 @@ def test_check_sources_refuses_redirects_to_non_public_addresses(
         tmp_path, local_outlet, allow_private=False, news_sitemaps=[f"{local_outlet}/redirect-out"]
     )
     assert check_sources.main(["--registry", str(path), "--timeout", "5"]) == 0
-    (line,) = capsys.readouterr().out.splitlines()
+    line = capsys.readouterr().out.splitlines()[0]
     assert line.startswith("WARN local robots=200 feeds=1/1 sitemaps=0/1 (")
     assert f"{local_outlet}/redirect-out: redirected to http://127.0.0.2:" in line
     assert "non-public address 127.0.0.2" in line
