@@ -153,28 +153,43 @@ _POLICY_PATH = re.compile(
 )
 
 
-def _is_link_teaser(el: etree._Element, text: str) -> bool:
+def _is_link_teaser(el: etree._Element, text: str, base_url: str | None = None) -> bool:
     """A short block that is nearly all link: a teaser for another page."""
     return len(text) < 250 and _link_share(el, text) >= TEASER_LINK_SHARE
 
 
-def _is_policy_link(el: etree._Element, text: str) -> bool:
+def _is_policy_link(el: etree._Element, text: str, base_url: str | None = None) -> bool:
     """"Our Standards: <the principles>", "Read our <ethics code>": a short line that is mostly a
     link to a policy or about page of the site, wherever the site puts it."""
     if len(text) >= 120 or _link_share(el, text) < 0.5:
         return False
-    return any(_POLICY_PATH.search(urlsplit(ref.get("target") or "").path)
+    return any(_POLICY_PATH.search(urlsplit(resolve_link(base_url, ref.get("target"))).path)
                for ref in el.iter("ref"))
 
 
-# Rules that judge a block of trafilatura's tree by its links, by name (see CHROME_RULES).
-TREE_RULES: dict[str, Callable[[etree._Element, str], bool]] = {
+def resolve_link(base_url: str | None, target: str | None) -> str:
+    """A link target of trafilatura's tree resolved as trafilatura would against ``base_url``.
+
+    Trafilatura is run without the page URL, so it leaves targets as written (resolving every
+    link of every page cost more than our whole policy-link rule); the few targets a rule looks
+    at are resolved here, with trafilatura's own function.
+    """
+    if not target or not base_url:
+        return target or ""
+    from trafilatura.utils import safe_relative_url
+
+    return safe_relative_url(base_url, target) or target
+
+
+# Rules that judge a block of trafilatura's tree by its links, by name (see CHROME_RULES); each
+# gets the block, its text and the page URL that relative link targets are resolved against.
+TREE_RULES: dict[str, Callable[[etree._Element, str, str | None], bool]] = {
     "link_teaser": _is_link_teaser,
     "policy_link": _is_policy_link,
 }
 
 
-def tree_paragraphs(body: etree._Element) -> list[str]:
+def tree_paragraphs(body: etree._Element, base_url: str | None = None) -> list[str]:
     """Paragraph texts from trafilatura's XML body; link teasers and policy links are dropped."""
     out: list[str] = []
     for lb in body.iter("lb"):
@@ -191,7 +206,7 @@ def tree_paragraphs(body: etree._Element) -> list[str]:
         else:
             blocks = [(child, _element_text(child))]
         for el, text in blocks:
-            if text and not any(rule(el, text) for rule in TREE_RULES.values()):
+            if text and not any(rule(el, text, base_url) for rule in TREE_RULES.values()):
                 out.append(text)
     return out
 
@@ -576,15 +591,16 @@ def is_thin(paragraphs: list[str]) -> bool:
 def _trafilatura_paragraphs(html: str | lxml_html.HtmlElement, url: str | None, *, fast: bool
                             ) -> list[str]:
     try:
+        # No url: trafilatura would resolve every link target against it (see resolve_link).
         doc = trafilatura.bare_extraction(
-            html, url=url, include_comments=False, with_metadata=False, include_tables=True,
+            html, url=None, include_comments=False, with_metadata=False, include_tables=True,
             include_links=True, fast=fast,
         )
     except Exception:  # trafilatura raises assorted errors on hostile markup
         return []
     if doc is None or getattr(doc, "body", None) is None:
         return []
-    return tree_paragraphs(doc.body)
+    return tree_paragraphs(doc.body, url)
 
 
 def join_paragraphs(paragraphs: list[str]) -> str:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+# Characters of the body the identifier reads.  Its cost grows with the text (1.7 ms a page at
+# 3000 characters, 0.9 ms at 1000) while its answer settles early: on the 148 bodies of
+# bodies-dev and fields-dev, 500, 1000 and 3000 characters give the same language every time.
+SAMPLE_CHARS = 1000
+
 # Languages that share a script and that the identifier often confuses with each other.
 _SCRIPT_SIBLINGS = ({"hi", "ne", "mr", "sa"}, {"ur", "ar", "fa", "ps"}, {"bn", "as"})
 
@@ -22,7 +27,7 @@ def detect_language(text: str | None, hint: str | None = None) -> str | None:
         return hint
     import py3langid
 
-    detected, _score = py3langid.classify(text[:3000])
+    detected, _score = py3langid.classify(text[:SAMPLE_CHARS])
     if hint and hint != detected:
         for siblings in _SCRIPT_SIBLINGS:
             if hint in siblings and detected in siblings:

@@ -1,0 +1,25 @@
+"""Language id reads a bounded sample of the body."""
+
+from __future__ import annotations
+
+_ENGLISH = ("The council met on Tuesday evening to discuss the new budget for the city's schools "
+            "and roads, and most members agreed that the plan needs more work before a vote. ")
+_GERMAN = ("Der Stadtrat hat am Dienstagabend über den neuen Haushalt für die Schulen und Straßen "
+           "der Stadt beraten, und die meisten Mitglieder waren sich einig, dass der Plan vor "
+           "einer Abstimmung noch überarbeitet werden muss. ")
+
+
+def test_language_comes_from_the_start_of_the_body() -> None:
+    from scrapers.extract.language import SAMPLE_CHARS, detect_language
+
+    english = (_ENGLISH * (SAMPLE_CHARS // len(_ENGLISH) + 1))[:SAMPLE_CHARS]
+    german = _GERMAN * 40
+    assert detect_language(german) == "de"
+    assert detect_language(english + german) == "en"
+
+
+def test_hint_wins_only_for_short_text() -> None:
+    from scrapers.extract.language import detect_language
+
+    assert detect_language("Short text.", "fr") == "fr"
+    assert detect_language(_GERMAN * 3, "en") == "de"
