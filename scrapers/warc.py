@@ -61,9 +61,12 @@ RAW_REF = re.compile(
     r"([A-Za-z0-9][A-Za-z0-9_.-]*\.warc\.gz)#(\d+)$"
 )
 _DECODED_AWAY = frozenset({"content-encoding", "transfer-encoding", "content-length"})
-# zlib level of each record's gzip member.  warcio always uses 9: 4.8 ms CPU per 100 KB page on
-# the crawl bench's pages, against 3.1 ms at 6 for 1.5% more bytes (1: 0.9 ms, 17% more bytes).
-GZIP_LEVEL = 6
+# zlib level of each record's gzip member (warcio always uses 9), chosen by measurement (issue
+# 15.2, bench/results.md).  CPU per record and compressed size of a record, level 1 / 3 / 6:
+#   crawl bench's synthetic 100 KB pages: 1.5 / 2.0 / 4.4 ms, 26.2 / 24.7 / 22.7 KB;
+#   the 148 real dev pages (378 KB average): 5.5 / 6.7 / 13.0 ms, 85.5 / 80.1 / 71.1 KB.
+# Level 3 keeps most of level 1's saving (about half of level 6's CPU) for 9-13% more bytes.
+GZIP_LEVEL = 3
 _OFF = frozenset({"0", "false", "no", "off", ""})
 
 Headers = list[tuple[str, str]]
