@@ -153,14 +153,22 @@ def test_article_patterns_accept_known_article_urls(registry: Registry) -> None:
         assert not source.is_article_url(source.homepage), source_id
 
 
-def test_every_url_in_the_yaml_says_where_it_was_confirmed() -> None:
+def test_every_url_in_the_yaml_says_where_it_can_be_seen() -> None:
+    """Each URL line says where a maintainer can see it (a named repository path and the date it
+    was checked) or that it is unverified; no opaque search-index ids."""
     url_line = re.compile(r"^\s*(?:-\s+)?(?:[a-z_]+:\s+)?https://")
+    seen = re.compile(r"#\s*seen: (host of the feed below|[\w.-]+/[\w.-]+ \S+.*), "
+                      r"checked \d{4}-\d{2}-\d{2}$")
+    lines = REAL_REGISTRY.read_text(encoding="utf-8").splitlines()
     missing = [
         f"{number}: {line.strip()}"
-        for number, line in enumerate(REAL_REGISTRY.read_text(encoding="utf-8").splitlines(), 1)
-        if url_line.match(line) and not re.search(r"#\s*(confirmed|weak|unconfirmed):", line)
+        for number, line in enumerate(lines, 1)
+        if url_line.match(line) and not (seen.search(line) or re.search(r"#\s*unverified: ", line))
     ]
     assert not missing, "\n".join(missing)
+    opaque = [f"{n}: {line.strip()}" for n, line in enumerate(lines, 1)
+              if "#" in line and "index id" in line.split("#", 1)[1]]
+    assert not opaque, "\n".join(opaque)
 
 
 # ------------------------------------------------------------------- registry validation errors
