@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -12,22 +13,26 @@ from lxml import html as lxml_html
 from scrapers.extract.authors import fold
 from scrapers.extract.body import is_chrome
 from scrapers.extract.metadata import PageMeta, jsonld_names, jsonld_text
-from scrapers.extract.nodes import OUTSIDE_TEXT, attribute_owners, inside, nodes_after
+from scrapers.extract.nodes import (
+    OUTSIDE_TEXT,
+    MarkedElements,
+    following_elements,
+    inside,
+    nodes_after,
+)
 from scrapers.extract.title import site_names_from_host, strip_by_separator_match, strip_site_suffix
 
-# Class-marker scans select attribute nodes; see nodes.attribute_owners.
-_STANDFIRST_ATTRS = etree.XPath(
-    "//@class[contains(.,'standfirst') or contains(.,'summary') or contains(.,'excerpt')"
-    " or contains(.,'dek') or contains(.,'subheadline') or contains(.,'sub-headline')"
-    " or contains(.,'subtitle') or contains(.,'strapline') or contains(.,'intro')"
-    " or contains(.,'lede') or contains(.,'article-lead') or contains(.,'story-lead')]"
-    " | //@itemprop[.='description' or .='abstract']"
+# Class-marker scans select attribute nodes; see nodes.MarkedElements.
+_STANDFIRST_MARKED = MarkedElements(
+    contains={"class": ("standfirst", "summary", "excerpt", "dek", "subheadline", "sub-headline",
+                        "subtitle", "strapline", "intro", "lede", "article-lead", "story-lead")},
+    equals={"itemprop": ("description", "abstract")},
 )
 _STANDFIRST_TAGS = frozenset({"p", "h2", "div", "span"})
-_BYLINE_ATTRS = etree.XPath(
-    "//@rel[.='author']"
-    " | //@class[contains(.,'byline') or contains(.,'author-name') or contains(.,'author_name')"
-    " or contains(.,'authorName') or contains(.,'article-author') or contains(.,'story-author')]"
+_BYLINE_MARKED = MarkedElements(
+    contains={"class": ("byline", "author-name", "author_name", "authorName", "article-author",
+                        "story-author")},
+    equals={"rel": ("author",)},
 )
 _BYLINE_WORDS = ("author", "byline", "writer", "reporter")
 _NOT_BYLINE_WORDS = ("bio", "box", "avatar", "image", "img", "photo", "pic", "desc", "about",
@@ -102,7 +107,7 @@ def pick_byline_sources(meta: PageMeta, tree: lxml_html.HtmlElement
     sources.append((metas, "meta"))
     sources.append((meta.microdata.get("author", []) + meta.microdata.get("creator", []),
                     "microdata"))
-    marked = [el for el in attribute_owners(_BYLINE_ATTRS(tree)) if not inside(el, OUTSIDE_TEXT)]
+    marked = [el for el in _BYLINE_MARKED(tree) if not inside(el, OUTSIDE_TEXT)]
     bylines = [text_of(el) for el in marked[:4]]
     sources.append(([b for b in bylines if 2 < len(b) < 120], "text"))
     sources.append((headline_bylines(tree), "text"))
@@ -130,7 +135,7 @@ def headline_bylines(tree: lxml_html.HtmlElement, limit: int = 60) -> list[str]:
     if h1 is None:
         return []
     found: list[lxml_html.HtmlElement] = []
-    for el in h1.xpath(f"following::*[position() <= {limit}]"):
+    for el in islice(following_elements(h1), limit):
         if el.tag == "h1" or (el.tag == "p" and len(text_of(el)) > 200):
             break  # another headline, or the article text has begun
         if inside(el, OUTSIDE_TEXT):
@@ -170,7 +175,7 @@ def pick_lead(meta: PageMeta, tree: lxml_html.HtmlElement
     h1 = next(iter(tree.xpath("//article//h1|//main//h1") or tree.xpath("//h1")), None)
     meta_description = meta.og.get("description") or meta.first_meta("description")
     below: set[lxml_html.HtmlElement] | None = None
-    marked = [el for el in attribute_owners(_STANDFIRST_ATTRS(tree)) if el.tag in _STANDFIRST_TAGS]
+    marked = [el for el in _STANDFIRST_MARKED(tree) if el.tag in _STANDFIRST_TAGS]
     for el in marked[:8]:
         if inside(el, _NOT_STANDFIRST):
             continue
@@ -214,14 +219,17 @@ def _same_as_description(text: str, descriptions: tuple[str | None, ...]) -> boo
     return False
 
 
+_DESCRIPTION_TAGS = frozenset({"p", "h2", "h3", "div", "span", "li", "figcaption"})
+
+
 def _printed_description(tree: lxml_html.HtmlElement, h1: lxml_html.HtmlElement | None,
                          descriptions: tuple[str | None, ...]
                          ) -> lxml_html.HtmlElement | None:
     """The first text block below the headline when it prints the page's description."""
     if h1 is None or not any(descriptions):
         return None
-    for el in h1.xpath("following::*[self::p or self::h2 or self::h3 or self::div or self::span"
-                       " or self::li or self::figcaption][position() <= 40]"):
+    blocks = (el for el in following_elements(h1) if el.tag in _DESCRIPTION_TAGS)
+    for el in islice(blocks, 40):
         if el.xpath(".//p|.//div|.//h2|.//h3|.//li|.//ul"):
             continue
         text = text_of(el)
