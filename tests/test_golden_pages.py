@@ -6,7 +6,8 @@ The page is extracted with ``scrapers.extract.extract`` and that outlet's regist
 folder's ``source.yaml`` if it has one (outlets in no registry, such as the example parser's),
 else the entry of the real registry (``scrapers/sources.yaml``), else of the demo registry
 (``data/demo_sites/sources.yaml``, served as ``GOLDEN_BASE``).  Demo pages are the demo
-generator's output with ``{{BASE}}`` replaced by ``GOLDEN_BASE``.
+generator's output with ``{{BASE}}`` replaced by ``GOLDEN_BASE``; pages of real outlets are
+written for the tests, with the outlet's markup and invented words.
 
 To add a page: put ``<page>.html`` and a ``<page>.expected.json`` holding only ``url`` and an
 empty ``expected`` in the outlet's folder, then rewrite the expected values with::
@@ -144,10 +145,12 @@ def parser_classes() -> set[str]:
 
 
 def test_every_parser_and_demo_outlet_has_golden_pages() -> None:
-    """Registry sources with a parser, every demo outlet and every parser class have a page."""
+    """Registry sources with a parser or their own selectors, every demo outlet and every parser
+    class have a golden page."""
     covered = {folder.name for folder in golden_folders()}
     demo = yaml.safe_load(DEMO_REGISTRY.read_text("utf-8"))["sources"]
-    needed = {s.id for s in registry_sources().values() if s.parser} | {s["id"] for s in demo}
+    own_rules = {s.id for s in registry_sources().values() if s.parser or s.extraction}
+    needed = own_rules | {s["id"] for s in demo}
     assert sorted(needed - covered) == [], "sources without golden pages"
     parsed_by = {source_of(folder).parser for folder in golden_folders()}
     assert sorted(parser_classes() - parsed_by) == [], "parsers without golden pages"
