@@ -136,6 +136,10 @@ def decode_html(data: bytes | str, content_type: str | bytes | None = None) -> s
     return decode_page(data, content_type).text
 
 
+# Control characters other than tab, line feed, form feed and carriage return.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def looks_binary(data: bytes | str) -> bool:
     """True for content that is plainly not HTML text (NUL bytes, mostly control chars)."""
     sample = data[:2048]
@@ -147,5 +151,4 @@ def looks_binary(data: bytes | str) -> bool:
         return False
     if "\x00" in sample:
         return True
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t\f")
-    return controls / len(sample) > 0.1
+    return len(_CONTROLS.findall(sample)) / len(sample) > 0.1
