@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Iterator
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
@@ -93,25 +94,22 @@ def pick_title(meta: PageMeta, tree: lxml_html.HtmlElement, sites: list[str]
 
 
 def pick_byline_sources(meta: PageMeta, tree: lxml_html.HtmlElement
-                        ) -> list[tuple[list[str], str]]:
-    """Raw byline strings per source, best first."""
-    sources: list[tuple[list[str], str]] = []
+                        ) -> Iterator[tuple[list[str], str]]:
+    """Raw byline strings per source, best first; the markup is searched only when asked for."""
     if meta.article and meta.article.get("author"):
-        sources.append((jsonld_names(meta.article.get("author")), "jsonld"))
+        yield jsonld_names(meta.article.get("author")), "jsonld"
     if meta.article and meta.article.get("creator"):
-        sources.append((jsonld_names(meta.article.get("creator")), "jsonld"))
+        yield jsonld_names(meta.article.get("creator")), "jsonld"
     names = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator",
              "dcterms.creator", "byl", "citation_author")
     metas = [v for v in (meta.first_meta(n) for n in names)
              if v and not v.startswith(("http://", "https://", "/"))]
-    sources.append((metas, "meta"))
-    sources.append((meta.microdata.get("author", []) + meta.microdata.get("creator", []),
-                    "microdata"))
+    yield metas, "meta"
+    yield meta.microdata.get("author", []) + meta.microdata.get("creator", []), "microdata"
     marked = [el for el in _BYLINE_MARKED(tree) if not inside(el, OUTSIDE_TEXT)]
     bylines = [text_of(el) for el in marked[:4]]
-    sources.append(([b for b in bylines if 2 < len(b) < 120], "text"))
-    sources.append((headline_bylines(tree), "text"))
-    return sources
+    yield [b for b in bylines if 2 < len(b) < 120], "text"
+    yield headline_bylines(tree), "text"
 
 
 def _byline_ish(el: lxml_html.HtmlElement) -> bool:
