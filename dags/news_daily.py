@@ -1,11 +1,12 @@
 """news_daily: crawl every registry source for one UTC day and merge it into the Parquet lake.
 
 plan -> crawl (mapped per source, each a `scrapy crawl` subprocess, queue `crawl`) -> write
-(pool of 1, queue `lake`)
--> gate (mapped per source: data-quality checks on what was written; a failing source fails
-only its own gate, its rows stay in the lake) -> report (HTML + run_reports table, always runs)
-and publish (only when every crawl and every gate succeeded: an event on the `news_articles`
-Asset whose extra carries the day's row counts per source; otherwise the run ends failed).
+(pool of 1, queue `lake`) -> gate and report side by side. gate is one task: every source's
+data-quality checks on what was written, each source's on its own lines of the log; it fails
+naming every failing source (their rows stay in the lake), and when every crawl and every source
+passed it emits an event on the `news_articles` Asset whose extra carries the day's row counts
+per source. A failed crawl or gate so holds the event back and ends the run failed. report (HTML
++ run_reports table, per-source gate results) always runs.
 Heavy imports (scrapy, pandas, pyarrow) happen inside the tasks, never at parse time.
 
 Which UTC day a run crawls (plan's log names it on its first line): the `day` param when set
@@ -16,7 +17,7 @@ run triggered without a logical date crawls the previous UTC day. Every task aft
 the day from plan's jobs.
 
 Settings (environment, read at parse time; docs/scale-out.md): NEWSFLOW_CRAWL_QUEUE (crawl),
-NEWSFLOW_LAKE_QUEUE (lake: plan, write, gate, report, publish), NEWSFLOW_CRAWL_POOL
+NEWSFLOW_LAKE_QUEUE (lake: plan, write, gate, report), NEWSFLOW_CRAWL_POOL
 (default_pool; `newsflow_crawl` once `python -m scrapers.pools` made it), NEWSFLOW_MAX_ACTIVE_TASKS
 (64 task instances of the DAG at once), NEWSFLOW_CRAWLS_PER_RUN (32 crawls of one run at once),
 NEWSFLOW_TASK_RETRIES (2) and NEWSFLOW_RETRY_DELAY_S (300 s between tries).
@@ -52,7 +53,10 @@ with DAG(
     catchup=False,
     max_active_runs=3,
     max_active_tasks=MAX_ACTIVE_TASKS,
-    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=RETRY_DELAY_S)},
+    # weight_rule upstream: a free slot goes to the task nearest the end of its run, so runs of
+    # a backfill finish (and the next ones start) instead of every run crawling at once.
+    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=RETRY_DELAY_S),
+                  "weight_rule": "upstream"},
     # Every param may be left empty (a type that admits null is what the trigger form reads as
     # "not required"): a scheduled run uses none of them.
     params={
@@ -100,14 +104,26 @@ with DAG(
 
         return write_staged(jobs, run_id=get_current_context()["run_id"])
 
-    @task(map_index_template="{{ source_id }}", queue=LAKE_QUEUE, retries=0)
-    def gate(job: dict, summary: dict) -> dict:
-        """Data-quality checks of one source's written rows; fail only this source's gate."""
-        from scrapers.dagtasks import gate_source
+    # One task for every source's checks (a mapped gate per source cost a task instance each
+    # and bought nothing): its log has each source's checks, its failure names each failing
+    # source, and the report shows the per-source results. It also emits the Asset event, so
+    # the event comes only when every crawl and every source's gate passed.
+    @task(queue=LAKE_QUEUE, retries=0, outlets=[NEWS_ARTICLES])
+    def gate(jobs: list[dict], summary: dict) -> dict:
+        """Check every source's written rows; when all pass, emit the news_articles event."""
+        from scrapers.dagtasks import failed_crawl_tasks, gate_run, publish_extra
 
-        get_current_context()["source_id"] = job["source"]
-        return gate_source(job, summary)
+        ctx = get_current_context()
+        run_id = ctx["run_id"]
+        states = ctx["ti"].get_task_states(dag_id=ctx["dag"].dag_id, task_ids=["crawl"],
+                                           run_ids=[run_id]).get(run_id, {})
+        gate_run(jobs, summary, failed_crawls=failed_crawl_tasks(states, jobs))
+        extra = publish_extra(jobs, summary, run_id=run_id)
+        ctx["outlet_events"][NEWS_ARTICLES].extra = extra
+        print(f"news_articles event extra: {extra}")
+        return extra
 
+    # Runs beside gate (it judges the same rows itself), and whatever gate decides.
     @task(queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def report(jobs: list[dict], summary: dict) -> str:
         """Write the run report (HTML + run_reports rows) and print its file:// link."""
@@ -115,23 +131,11 @@ with DAG(
 
         return report_run(jobs, summary, run_id=get_current_context()["run_id"])
 
-    @task(queue=LAKE_QUEUE, outlets=[NEWS_ARTICLES])
-    def publish(jobs: list[dict], summary: dict) -> dict:
-        """Emit a news_articles Asset event whose extra holds the run's row counts."""
-        from scrapers.dagtasks import publish_extra
-
-        ctx = get_current_context()
-        extra = publish_extra(jobs, summary, run_id=ctx["run_id"])
-        ctx["outlet_events"][NEWS_ARTICLES].extra = extra
-        print(f"news_articles event extra: {extra}")
-        return extra
-
     jobs = plan()
     crawls = crawl.expand(job=jobs)
     summary = write(jobs)
     crawls >> summary
-    gates = gate.partial(summary=summary).expand(job=jobs)
-    gates >> report(jobs, summary)
-    # A failed crawl (or gate) holds back the Asset event and so marks the whole run failed,
-    # which is what the UI's "re-run failed" backfills look for.
-    [crawls, gates] >> publish(jobs, summary)
+    # A failed crawl (or gate) fails gate, which holds back the Asset event and marks the whole
+    # run failed: what the UI's "re-run failed" backfills look for.
+    gate(jobs, summary)
+    report(jobs, summary)

@@ -270,6 +270,52 @@ def gate_source(job: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
     return result.to_dict()
 
 
+def gate_run(jobs: list[dict[str, Any]], summary: dict[str, Any],
+             failed_crawls: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every source's quality gate in one go; raise GateFailed naming each failing source.
+
+    Each source's checks go to the log. ``failed_crawls`` are sources whose crawl task did not
+    succeed: they hold the run back even where write took their rows.
+    """
+    from transforms.quality import GateFailed, run_gate
+
+    qualities = registry_qualities(jobs)
+    results = {job["source"]: run_gate(job["source"], date.fromisoformat(job["day"]), summary,
+                                       qualities[job["source"]]) for job in jobs}
+    for result in results.values():
+        say(result.describe())
+    failures = [message for result in results.values() for message in result.failures()]
+    failures += [f"{source}: the crawl task failed" for source in failed_crawls
+                 if results.get(source) is None or results[source].passed]
+    if failures:
+        failing = sorted({message.split(":", 1)[0] for message in failures})
+        raise GateFailed(f"{len(failing)} of {len(jobs)} source(s) failed the quality gate "
+                         f"({', '.join(failing)}):\n" + "\n".join(failures))
+    say(f"quality gate: all {len(jobs)} source(s) passed")
+    return {source: result.to_dict() for source, result in results.items()}
+
+
+def registry_qualities(jobs: list[dict[str, Any]]) -> dict[str, Quality]:
+    """Each job's source's quality thresholds, reading each registry once."""
+    qualities: dict[str, Quality] = {}
+    for registry in {job["registry"] for job in jobs}:
+        sources = {source.id: source for source in load_registry(registry).sources}
+        for job in jobs:
+            if job["registry"] == registry:
+                known = sources.get(job["source"])
+                qualities[job["source"]] = known.quality if known else Quality()
+    return qualities
+
+
+def failed_crawl_tasks(states: dict[str, Any], jobs: list[dict[str, Any]]) -> list[str]:
+    """Sources whose mapped crawl did not succeed, from ``get_task_states`` of one run.
+
+    Those states are keyed ``crawl_<map index>``; map indexes follow the order of plan's jobs.
+    """
+    return [job["source"] for index, job in enumerate(jobs)
+            if states.get(f"crawl_{index}") != "success"]
+
+
 def report_run(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str) -> str:
     """Write the run_reports rows and the HTML report; print its file:// link and the table."""
     from transforms.report import build_report, format_errors

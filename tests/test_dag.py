@@ -31,10 +31,21 @@ def test_news_daily_shape(dagbag) -> None:
     assert dag.catchup is False
     assert set(dag.params.keys()) >= {"sources", "registry"}
     tasks = {t.task_id: t for t in dag.tasks}
-    assert set(tasks) == {"plan", "crawl", "write", "gate", "report", "publish"}
+    assert set(tasks) == {"plan", "crawl", "write", "gate", "report"}
     assert tasks["write"].pool == "newsflow_lake_writer"
     assert tasks["write"].trigger_rule == "all_done_min_one_success"
-    assert {"crawl", "gate"} <= tasks["publish"].upstream_task_ids
+    # one gate for every source, which alone emits the Asset event, and only on success
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    assert isinstance(tasks["crawl"], MappedOperator)
+    assert not isinstance(tasks["gate"], MappedOperator)
+    assert tasks["gate"].upstream_task_ids == {"plan", "write"}
+    assert tasks["gate"].trigger_rule == "all_success"
+    assert [a.name for a in tasks["gate"].outlets] == ["news_articles"]
+    assert not any(t.outlets for name, t in tasks.items() if name != "gate")
+    assert tasks["report"].trigger_rule == "all_done_min_one_success"
+    # a free slot goes to the task nearest its run's end: backfill runs finish one by one
+    assert {t.weight_rule for t in tasks.values()} == {"upstream"}
     assert tasks["crawl"].map_index_template == "{{ source_id }}"
     assert "crawl" in tasks["write"].upstream_task_ids
 
@@ -79,7 +90,7 @@ def test_queues_and_limits_have_working_defaults(dagbag) -> None:
     dag = dagbag.dags["news_daily"]
     tasks = {t.task_id: t for t in dag.tasks}
     assert tasks["crawl"].queue == "crawl"
-    assert {tasks[t].queue for t in ("plan", "write", "gate", "report", "publish")} == {"lake"}
+    assert {tasks[t].queue for t in ("plan", "write", "gate", "report")} == {"lake"}
     assert dag.max_active_tasks == 64
     assert tasks["crawl"].max_active_tis_per_dagrun == 32
     assert tasks["crawl"].retry_delay.total_seconds() == 300
