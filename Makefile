@@ -106,7 +106,7 @@ bench-ccnews: setup
 bench-alternates: setup
 	$(PY) bench/alternates.py
 
-# A 14-day backfill through a real Airflow against the same task functions called in a loop.
+# A 7-day backfill through a real Airflow against the same task functions called in a loop.
 bench-backfill: setup
 	$(PY) bench/backfill.py
 
