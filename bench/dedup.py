@@ -262,14 +262,47 @@ def similarity_report(bodies: list[str], labels: np.ndarray, negatives: list[tup
     return out
 
 
+def build_worst_case(n: int, seed: int, text_words: int = 2_000, window: int = 300
+                     ) -> list[str]:
+    """Bodies that all overlap: each a ``window``-word slice of one ``text_words``-word text."""
+    gen = Generator(seed)
+    words = gen.words[gen._word_ids(text_words)].tolist()
+    starts = gen.rng.integers(0, text_words - window + 1, size=n).tolist()
+    return [" ".join(words[s:s + window]) for s in starts]
+
+
+def run_worst_case(n: int, seed: int) -> str:
+    """Time and peak RSS of grouping bodies that all overlap (the LSH worst case)."""
+    import resource
+
+    from transforms.stories import StoryStats, group_bodies
+
+    bodies = build_worst_case(n, seed)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    stats = StoryStats()
+    start = time.perf_counter()
+    labels = group_bodies(bodies, stats=stats)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    stories = len(set(labels.tolist()))
+    return "\n".join([
+        f"## Story grouping worst case (bench/dedup.py --worst-case --n {n} --seed {seed}) — "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "", environment(), "",
+        f"Every body a 300-word window of one 2,000-word text: {elapsed:.1f} s, "
+        f"peak RSS {peak:.2f} GiB (before grouping {before:.2f} GiB), {stories} stories; "
+        f"{stats}.", ""])
+
+
 def main() -> None:
     """Parse arguments, run, print and optionally append to a results file."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=20_000, help="articles in the synthetic set")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--append", type=Path, help="append the report to this Markdown file")
+    parser.add_argument("--worst-case", action="store_true",
+                        help="time grouping of bodies that all overlap instead")
     args = parser.parse_args()
-    report = run(args.n, args.seed)
+    report = run_worst_case(args.n, args.seed) if args.worst_case else run(args.n, args.seed)
     print(report)
     if args.append:
         new = not args.append.exists()

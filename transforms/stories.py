@@ -76,6 +76,16 @@ _SHINGLE_PRIME = np.uint64(0x100000001B3)
 _SEED = 20261121
 
 
+@dataclass
+class StoryStats:
+    """Counts of one grouping: pairs proposed, pairs and rows the bucket cap skipped, checks."""
+
+    candidates: int = 0
+    candidates_capped: int = 0
+    rows_capped: int = 0
+    pairs_checked: int = 0
+
+
 @dataclass(frozen=True)
 class Shingles:
     """Shingle hashes of many bodies in body order: ``hashes[offsets[i]:offsets[i + 1]]``."""
@@ -276,7 +286,8 @@ def connected_labels(n: int, edges: np.ndarray) -> np.ndarray:
 
 
 def group_bodies(bodies: Sequence[str], threshold: float = STORY_THRESHOLD,
-                 content_hashes: Sequence[str | None] | None = None) -> np.ndarray:
+                 content_hashes: Sequence[str | None] | None = None,
+                 stats: StoryStats | None = None) -> np.ndarray:
     """Story label per body: connected components of pairs with Jaccard >= ``threshold``."""
     pairs, scores = scored_pairs(bodies, content_hashes)
     return connected_labels(len(bodies), pairs[scores >= threshold])
