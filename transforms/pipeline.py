@@ -16,6 +16,7 @@ from transforms.dedupe import dedupe_articles, fold_into_stored
 from transforms.lake import MergeResult, merge_articles, merge_quarantine
 from transforms.normalize import RECORD_COLUMN, normalize_articles, parse_timestamp, record_json
 from transforms.source_ids import INVALID_SOURCE, SOURCE_ID
+from transforms.stages import StageTimer
 from transforms.stories import add_story_ids
 from transforms.validate import quarantine_frame, quarantine_row, split_valid
 
@@ -132,34 +133,48 @@ def _record_source(record: dict[str, Any]) -> str:
     return source if isinstance(source, str) and SOURCE_ID.match(source) else INVALID_SOURCE
 
 
-def process_staged(paths: list[Path], run_id: str, root: str | Path | None = None
-                   ) -> RunSummary:
-    """Process staged JSONL files into the lake and return per-source counts."""
+def process_staged(paths: list[Path], run_id: str, root: str | Path | None = None,
+                   timer: StageTimer | None = None) -> RunSummary:
+    """Process staged JSONL files into the lake and return per-source counts.
+
+    ``timer`` (optional) is told each stage as it runs, so a benchmark can time this very code.
+    """
+    timer = timer or StageTimer()
     now = pd.Timestamp(datetime.now(UTC)).as_unit("us")
     records: list[dict[str, Any]] = []
     broken: list[dict[str, Any]] = []
-    for path in paths:
-        good, bad = read_staged(Path(path))
-        records.extend(good)
-        broken.extend(bad)
+    with timer.stage("read"):
+        for path in paths:
+            good, bad = read_staged(Path(path))
+            records.extend(good)
+            broken.extend(bad)
+    total = len(records) + len(broken)
     counts: dict[str, SourceCounts] = {}
-    staged_sources = [_record_source(r) for r in records] + [b["source"] for b in broken]
-    _count(counts, pd.Series(staged_sources, dtype=object), "staged")
-    staged = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    normalized = normalize_articles(staged, run_id)
-    valid, quarantine = split_valid(normalized, now=now, run_id=run_id)
-    quarantine = pd.concat([quarantine, _broken_quarantine(broken, run_id, now)],
-                           ignore_index=True)
-    kept, _ = dedupe_articles(valid)
-    _count(counts, valid["source"], "valid")
-    _count(counts, quarantine["source"], "quarantined")
-    for source, n in valid["source"].value_counts().items():
-        counts[str(source)].duplicates = int(n) - int((kept["source"] == source).sum())
-    kept, folded = fold_into_stored(kept, root)
-    for source, n in folded.items():
-        counts.setdefault(source, SourceCounts()).duplicates_of_stored = n
-    articles = merge_articles(add_story_ids(kept, root), root)
-    quarantined = merge_quarantine(quarantine, root)
+    with timer.stage("frame", total):
+        staged_sources = [_record_source(r) for r in records] + [b["source"] for b in broken]
+        _count(counts, pd.Series(staged_sources, dtype=object), "staged")
+        staged = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    with timer.stage("normalize", len(staged)):
+        normalized = normalize_articles(staged, run_id)
+    with timer.stage("validate", len(normalized)):
+        valid, quarantine = split_valid(normalized, now=now, run_id=run_id)
+        quarantine = pd.concat([quarantine, _broken_quarantine(broken, run_id, now)],
+                               ignore_index=True)
+    with timer.stage("dedupe", len(valid)):
+        kept, _ = dedupe_articles(valid)
+        _count(counts, valid["source"], "valid")
+        _count(counts, quarantine["source"], "quarantined")
+        for source, n in valid["source"].value_counts().items():
+            counts[str(source)].duplicates = int(n) - int((kept["source"] == source).sum())
+        kept, folded = fold_into_stored(kept, root)
+        for source, n in folded.items():
+            counts.setdefault(source, SourceCounts()).duplicates_of_stored = n
+    with timer.stage("stories", len(kept)):
+        kept = add_story_ids(kept, root)
+    with timer.stage("merge", len(kept)):
+        articles = merge_articles(kept, root)
+    with timer.stage("quarantine", len(quarantine)):
+        quarantined = merge_quarantine(quarantine, root)
     _apply_merge(counts, articles, quarantined)
     return RunSummary(run_id, counts, articles.to_dict(), quarantined.to_dict())
 
