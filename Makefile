@@ -20,7 +20,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates bench-backfill \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates bench-backfill bench-write \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -106,11 +106,15 @@ bench-ccnews: setup
 bench-alternates: setup
 	$(PY) bench/alternates.py
 
+# The DAG's write path (process_staged) on one day of 25k and 100k rows into a 30-day lake, per stage.
+bench-write: setup
+	$(PY) bench/write.py
+
 # A 7-day backfill through a real Airflow against the same task functions called in a loop.
 bench-backfill: setup
 	$(PY) bench/backfill.py
 
-bench: setup bench-extraction bench-history bench-ccnews bench-alternates bench-backfill
+bench: setup bench-extraction bench-history bench-ccnews bench-alternates bench-backfill bench-write
 	$(PY) bench/dag_parse.py
 	$(PY) bench/crawl.py
 	$(PY) bench/incremental.py
