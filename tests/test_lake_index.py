@@ -21,13 +21,7 @@ import pytest
 
 from tests.test_lake import make_record, partition, rows
 from transforms import lake, lakeindex
-from transforms.lake import (
-    merge_articles,
-    merge_articles_dataset,
-    read_articles,
-    rebuild_index,
-    stage_batch,
-)
+from transforms.lake import merge_articles, read_articles, rebuild_index
 from transforms.lakeindex import DELTA_SUFFIX, INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, key_hashes
 from transforms.storage import LakeLocation
 
@@ -216,16 +210,16 @@ def test_a_partition_written_by_hand_is_indexed_by_rebuild_index(tmp_path: Path)
         (FIRST + timedelta(days=6)).isoformat()]
 
 
-def test_streaming_merge_uses_and_keeps_the_same_index(tmp_path: Path,
-                                                       opened: list[str]) -> None:
-    """``merge_articles_dataset`` finds moves through the index and keeps it up to date."""
-    lake_dir, staged = tmp_path / "lake", tmp_path / "batch"
+def test_a_merge_with_a_new_source_reads_only_the_index_and_the_moved_partition(
+        tmp_path: Path, opened: list[str]) -> None:
+    """A batch with a move and a source the index has not seen: the merge reads the index and
+    the one partition the moved article leaves, and adds the new source to the index."""
+    lake_dir = tmp_path / "lake"
     history(lake_dir, 20)
     target = FIRST + timedelta(days=25)
-    stage_batch(rows(on(target, 501), on(target, 9500), on(target, 9501, source="geo")),
-                staged)
     opened.clear()
-    result = merge_articles_dataset(staged, lake_dir)
+    result = merge_articles(rows(on(target, 501), on(target, 9500),
+                                 on(target, 9501, source="geo")), lake_dir)
     assert (result.inserted, result.removed) == (3, 1)
     assert where(lake_dir, "https://dawn.com/news/501") == [target.isoformat()]
     lake_reads = [p for p in opened if p.startswith(f"{lake_dir}/")]

@@ -12,21 +12,12 @@ reading every stored partition, so a merge's cost does not grow with the days st
 A rewritten partition is always written with the current schema (columns an older file lacks
 become null).  ``story_id`` is sticky: a stored non-null value is kept, and a
 new value alone only counts as a change when the stored one is null.
-
-Two entry points merge the same way: ``merge_articles(df)`` takes the batch as one DataFrame;
-``merge_articles_dataset(batch)`` takes a batch staged on disk as Parquet (``stage_batch`` writes
-one chunk at a time) and holds only its keys for the whole merge, reading each partition's rows
-when that partition is merged, so memory is bounded by the largest partition, not the batch.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-import time
-import uuid
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -62,7 +53,6 @@ from transforms.storage import LakeLocation, configured_root, fsync_dir
 
 if TYPE_CHECKING:  # pandas and pyarrow.dataset (which imports pandas) are imported where used,
     import pandas as pd  # so a crawl process that only reads a few keys stays light
-    import pyarrow.dataset as ds
 
 PART_FILE = "part-0.parquet"
 LOCK_TIMEOUT_S = 3600.0
@@ -244,12 +234,8 @@ def _lock(loc: LakeLocation, table: str) -> Lease:
 
 
 def clean_staging(root: str | Path | LakeLocation, table: str) -> int:
-    """Remove leftover temp files and spill directories of ``table`` (hold its lock); count."""
-    loc = _root(root)
-    spills = [p for p in loc.scratch_dir().glob(f"{table}-{SPILL_PREFIX}*") if p.is_dir()]
-    for stale in spills:
-        shutil.rmtree(stale, ignore_errors=True)
-    return loc.clean_scratch(f"{table}-") + len(spills)
+    """Remove leftover temp files of ``table`` (hold its lock); return how many."""
+    return _root(root).clean_scratch(f"{table}-")
 
 
 _fsync_dir = fsync_dir
@@ -543,8 +529,7 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
                 ) -> MergeResult:
     """Merge rows into a lake table partition by partition, under the table's lock.
 
-    The whole batch is one DataFrame here; for batches larger than memory use
-    :func:`merge_dataset`, which reads a batch staged as Parquet one partition at a time.
+    The batch is one DataFrame; each partition is converted to Arrow only when it is merged.
     """
     loc = _root(root)
     result = MergeResult(spec.name)
@@ -576,317 +561,6 @@ def merge_table(df: pd.DataFrame, spec: TableSpec, root: str | Path | LakeLocati
         if index is not None:
             index.commit()
     return result
-
-
-# -- merging a batch staged on disk -----------------------------------------------------------
-
-if TYPE_CHECKING:
-    BatchSource = str | Path | Sequence[str | Path] | ds.Dataset
-    """What :func:`merge_dataset` reads: a dataset, a directory or file, or a list of files."""
-SPILL_PREFIX = "spill-"
-SPILL_BATCH_ROWS = 65_536
-
-
-def batch_schema(spec: TableSpec) -> pa.Schema:
-    """Columns of a staged batch: the table's file columns plus ``date`` and ``source``."""
-    schema = spec.schema
-    for name, kind in (("date", pa.date32()), ("source", pa.string())):
-        if name not in schema.names:
-            schema = schema.append(pa.field(name, kind))
-    return schema
-
-
-def stage_batch(rows: pa.Table | pd.DataFrame, directory: str | Path,
-                spec: TableSpec | None = None, name: str | None = None) -> list[Path]:
-    """Write batch rows as Parquet under ``directory``, one file per ``(date, source)``.
-
-    The layout is the lake's (``date=YYYY-MM-DD/source=<id>/<name>.parquet``, partition values
-    in the path), so :func:`merge_dataset` reads each partition from its own files.  Call it
-    once per chunk to build a batch larger than memory: within a chunk the last row of a key
-    wins, and across chunks the chunk whose ``name`` sorts last (the default name is
-    time-ordered).  ``rows`` hold the table's columns (sticky and optional ones may be
-    missing) plus ``date`` and ``source``.
-    """
-    spec = spec or ARTICLES
-    table = rows if isinstance(rows, pa.Table) else _frame_to_batch(rows, spec)
-    directory = Path(directory)
-    name = name or f"{time.time_ns():016x}-{uuid.uuid4().hex[:8]}"
-    written: list[Path] = []
-    if table.num_rows == 0:
-        return written
-    seq = pa.array(np.arange(table.num_rows, dtype=np.int64))
-    winners = _last_per_key(pa.table({"key": table.column(spec.key), "seq": seq}))
-    if winners.num_rows != table.num_rows:  # keep the last row per key, in order
-        table = table.take(winners.column("seq"))
-    codes, pairs = _partition_codes(table.column("date"), table.column("source"))
-    paths = [partition_path(directory, d, s).with_name(f"{name}.parquet") for d, s in pairs]
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(pairs) + 1))
-    names = [n for n in table.column_names if n not in ("date", "source")]
-    for n, path in enumerate(paths):
-        part = table.select(names).take(pa.array(order[bounds[n]:bounds[n + 1]]))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(part, path, compression="zstd", coerce_timestamps="us",
-                       allow_truncated_timestamps=True)
-        written.append(path)
-    return written
-
-
-def _frame_to_batch(df: pd.DataFrame, spec: TableSpec) -> pa.Table:
-    """A DataFrame of batch rows as an Arrow table (``date`` derived when missing)."""
-    df = _prepare(df, spec)
-    table = to_arrow(df, spec)
-    days = pa.array([check_date(d) for d in df["date"]], pa.string()).cast(pa.date32())
-    table = table.append_column("date", days)
-    if "source" not in table.column_names:
-        table = table.append_column("source", pa.array(df["source"], pa.string()))
-    return table
-
-
-@dataclass
-class _Batch:
-    """A staged batch: its fragments, schema and whether ``date`` comes from ``published_at``."""
-
-    fragments: list[Any]
-    schema: pa.Schema
-    derive_date: bool
-
-    def read(self, number: int, columns: list[str]) -> pa.Table:
-        """Columns of one fragment (absent ones omitted; ``date`` derived if need be)."""
-        wanted = [c for c in columns if c in self.schema.names]
-        if self.derive_date and "date" in columns and "published_at" not in wanted:
-            wanted.append("published_at")
-        table = self.fragments[number].to_table(schema=self.schema, columns=wanted)
-        if self.derive_date and "date" in columns:
-            table = table.append_column("date", pc.cast(table.column("published_at"),
-                                                        pa.date32()))
-        return table
-
-
-def _open_batch(batch: BatchSource, spec: TableSpec) -> _Batch:
-    """The fragments of a staged batch (a dataset, a directory, a file or a list of files)."""
-    import pyarrow.dataset as ds
-
-    partitioning_ = partitioning()
-    if isinstance(batch, ds.Dataset):
-        fragments = list(batch.get_fragments())
-        schema = batch.schema
-    else:
-        source = ([str(p) for p in batch] if isinstance(batch, (list, tuple))
-                  else str(batch))
-        if isinstance(source, list) and not source:
-            return _Batch([], batch_schema(spec), False)
-        found = ds.dataset(source, format="parquet", partitioning=partitioning_)
-        fragments = list(found.get_fragments())
-        fields: dict[str, pa.Field] = {}
-        for fragment in fragments:
-            for fld in fragment.physical_schema:
-                fields.setdefault(fld.name, fld)
-            for name in ds.get_partition_keys(fragment.partition_expression):
-                fields.setdefault(name, partitioning_.schema.field(name))
-        schema = pa.schema(list(fields.values()))
-        fragments = list(ds.dataset(source, schema=schema, format="parquet",
-                                    partitioning=partitioning_).get_fragments())
-        if isinstance(source, str) and Path(source).is_dir():  # chunk order: by file name
-            fragments.sort(key=lambda f: (PurePosixPath(f.path).name, f.path))
-    derive = "date" not in schema.names and "published_at" in schema.names
-    present = set(schema.names) | ({"date"} if derive else set())
-    optional = spec.sticky | spec.optional
-    missing = [c for c in [*spec.schema.names, "date", "source"]
-               if c not in present and c not in optional]
-    if missing and fragments:
-        raise ValueError(f"{spec.name}: missing columns {missing}")
-    return _Batch(fragments, schema, derive)
-
-
-def _batch_index(batch: _Batch, spec: TableSpec) -> pa.Table:
-    """Key, date, source and place (fragment, row) of every batch row, in batch order."""
-    pieces = []
-    for number in range(len(batch.fragments)):
-        table = batch.read(number, [spec.key, "date", "source"])
-        rows = table.num_rows
-        pieces.append(pa.table({
-            "key": table.column(spec.key).cast(pa.string()),
-            "date": table.column("date").cast(pa.date32()),
-            "source": table.column("source").cast(pa.string()),
-            "fragment": pa.repeat(pa.scalar(number, pa.int32()), rows),
-            "row": pa.array(np.arange(rows, dtype=np.int64))}))
-    if not pieces:
-        return pa.table({"key": pa.array([], pa.string())})
-    index = pa.concat_tables(pieces).combine_chunks()
-    return index.append_column("seq", pa.array(np.arange(index.num_rows, dtype=np.int64)))
-
-
-def _last_per_key(index: pa.Table) -> pa.Table:
-    """The index rows that win: the last row of every key (as ``drop_duplicates(keep='last')``)."""
-    last = index.group_by("key", use_threads=False).aggregate([("seq", "max")])
-    keep = np.zeros(index.num_rows, dtype=bool)
-    keep[last.column("seq_max").to_numpy()] = True
-    return index.filter(pa.array(keep))
-
-
-def _partition_codes(days: Any, sources: Any) -> tuple[np.ndarray, list[tuple[date, str]]]:
-    """Per row the number of its ``(date, source)``, and those pairs (unchecked), sorted."""
-    days, sources = pa.chunked_array(days).combine_chunks(), pa.chunked_array(sources)
-    if days.null_count:
-        raise ValueError("unsafe or invalid partition date None")
-    if sources.null_count:
-        raise ValueError("unsafe or invalid source id None")
-    encoded = sources.cast(pa.string()).combine_chunks().dictionary_encode()
-    names = encoded.dictionary.to_pylist()
-    day_numbers = days.cast(pa.date32()).cast(pa.int32()).to_numpy().astype(np.int64)
-    combined = day_numbers * max(len(names), 1) + encoded.indices.to_numpy()
-    unique, codes = np.unique(combined, return_inverse=True)
-    epoch = date(1970, 1, 1)
-    pairs = [(epoch + timedelta(days=int(c // max(len(names), 1))),
-              names[int(c % max(len(names), 1))]) for c in unique]
-    return codes.reshape(-1), pairs
-
-
-def _partition_ids(index: pa.Table, loc: LakeLocation, table: str
-                   ) -> tuple[list[str], np.ndarray]:
-    """Checked partition paths of the batch (sorted) and, per index row, its path's number."""
-    codes, pairs = _partition_codes(index.column("date"), index.column("source"))
-    checked = [partition_key(loc, table, d, s) for d, s in pairs]
-    paths = sorted(set(checked))
-    number = {path: n for n, path in enumerate(paths)}
-    return paths, np.array([number[p] for p in checked], dtype=np.int64)[codes]
-
-
-def _spill(batch: _Batch, fragment: int, rows: np.ndarray, pids: np.ndarray, spec: TableSpec,
-           directory: Path, files: dict[int, list[Path]]) -> None:
-    """Split the winning ``rows`` of a fragment holding several partitions into per-partition
-    Arrow files under ``directory``, one record batch at a time (memory: one record batch)."""
-    wanted = [c for c in spec.schema.names if c in batch.schema.names]
-    fragment_rows = np.full(max(int(rows.max()) + 1, 0), -1, dtype=np.int64)
-    fragment_rows[rows] = pids
-    offset = 0
-    scan = batch.fragments[fragment].to_batches(schema=batch.schema, columns=wanted,
-                                                batch_size=SPILL_BATCH_ROWS)
-    for number, record_batch in enumerate(scan):
-        size = record_batch.num_rows
-        here = fragment_rows[offset:offset + size]
-        offset += size
-        if not len(here):
-            continue
-        chunk = pa.Table.from_batches([record_batch])
-        for pid in np.unique(here[here >= 0]):
-            part = conform(chunk.take(pa.array(np.flatnonzero(here == pid))), spec.schema)
-            target = directory / f"{pid}-{fragment}-{number}.arrow"
-            with pa.OSFile(str(target), "wb") as sink, \
-                    pa.ipc.new_file(sink, part.schema) as writer:
-                writer.write_table(part)
-            files.setdefault(int(pid), []).append(target)
-
-
-def _read_spilled(path: Path) -> pa.Table:
-    """One spilled piece."""
-    with pa.memory_map(str(path)) as source:
-        return pa.ipc.open_file(source).read_all()
-
-
-def merge_dataset(batch: BatchSource, spec: TableSpec, root: str | Path | LakeLocation | None = None
-                  ) -> MergeResult:
-    """Merge a batch staged on disk into a lake table, one ``(date, source)`` partition at a time.
-
-    ``batch`` is a ``pyarrow.dataset.Dataset``, a directory or file of Parquet, or a list of
-    Parquet files, holding the table's columns plus ``date`` and ``source`` (as columns or as
-    Hive ``date=``/``source=`` directories, as :func:`stage_batch` writes them); without
-    ``date``, it is the UTC date of ``published_at``.  The result is the same as
-    ``merge_table`` on the whole batch as one frame: the last row per key wins, in file order
-    (a directory's files ordered by name, as :func:`stage_batch` names its chunks).  Only the
-    batch's keys are held for the whole merge; each partition's rows are read when that
-    partition is merged (the next one is read ahead while one is written), so memory is bounded
-    by the largest partitions (and the largest input file) rather than the batch.  Files that
-    mix partitions are first split into per-partition pieces in the lake's scratch directory.
-    """
-    loc = _root(root)
-    result = MergeResult(spec.name)
-    staged = _open_batch(batch, spec)
-    index = _batch_index(staged, spec)
-    if index.num_rows == 0:
-        return result
-    index = _last_per_key(index)
-    paths, pids = _partition_ids(index, loc, spec.name)  # checks every path before any write
-    fragments = index.column("fragment").to_numpy()
-    rows = index.column("row").to_numpy()
-    order = np.lexsort((rows, fragments, pids))
-    pids, fragments, rows = pids[order], fragments[order], rows[order]
-    pairs = np.unique(np.stack([fragments, pids]), axis=1)
-    mixed = {int(f) for f, count in zip(*np.unique(pairs[0], return_counts=True), strict=True)
-             if count > 1}
-    with _lock(loc, spec.name):
-        clean_staging(loc, spec.name)
-        keys: KeyIndex | None = None
-        moved: dict[str, set[str]] = {}
-        present: set[str] | None = None
-        if spec.moves:  # the key index tells where the batch's keys are stored
-            keys = _key_index(loc, spec, {_parts(path)[1] for path in paths})
-            moved = _moved_paths(loc, spec, keys, _targets(
-                pc.take(index.column("key"), pa.array(order)), paths,
-                pa.array(pids.astype(np.int32))))
-            present = _present(loc, spec.name, set(paths) | set(moved))
-        spill_dir = loc.scratch_dir() / f"{spec.name}-{SPILL_PREFIX}{uuid.uuid4().hex}"
-        try:
-            spilled: dict[int, list[Path]] = {}
-            if mixed:
-                spill_dir.mkdir(parents=True)
-                for fragment in sorted(mixed):
-                    mine = fragments == fragment
-                    _spill(staged, fragment, rows[mine], pids[mine], spec, spill_dir, spilled)
-            bounds = np.searchsorted(pids, np.arange(len(paths) + 1))
-            number = {path: n for n, path in enumerate(paths)}
-
-            def load(path: str) -> tuple[pa.Table, pa.Table]:
-                """The batch rows and the stored rows of one partition."""
-                n = number.get(path)
-                new = (spec.schema.empty_table() if n is None else _partition_rows(
-                    staged, spec, fragments[bounds[n]:bounds[n + 1]],
-                    rows[bounds[n]:bounds[n + 1]], mixed, spilled.pop(n, [])))
-                return new, read_partition(path, spec, loc,
-                                           None if present is None else path in present)
-
-            # Partition k+1 is read while partition k is compared, compressed and written
-            # (Parquet I/O releases the GIL): two partitions in memory at most.
-            jobs = sorted(set(paths) | set(moved))
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-read") as pool:
-                ahead = pool.submit(load, jobs[0])
-                for k, path in enumerate(jobs):
-                    new, existing = ahead.result()
-                    if k + 1 < len(jobs):
-                        ahead = pool.submit(load, jobs[k + 1])
-                    result.partitions.append(_merge_keys(
-                        path, new, moved.get(path, set()), spec, loc, existing=existing,
-                        key_index=keys)[0])
-                    del new, existing
-            if keys is not None:
-                keys.commit()
-        finally:
-            shutil.rmtree(spill_dir, ignore_errors=True)
-    return result
-
-
-def _partition_rows(batch: _Batch, spec: TableSpec, fragments: np.ndarray, rows: np.ndarray,
-                    mixed: set[int], spilled: list[Path]) -> pa.Table:
-    """The winning batch rows of one partition, with the table schema."""
-    pieces = [_read_spilled(path) for path in spilled]
-    for fragment in np.unique(fragments):
-        if int(fragment) in mixed:
-            continue
-        mine = rows[fragments == fragment]
-        table = batch.read(int(fragment), spec.schema.names)
-        if len(mine) != table.num_rows:
-            table = table.take(pa.array(mine))
-        pieces.append(conform(table, spec.schema))
-    if not pieces:
-        return spec.schema.empty_table()
-    return pa.concat_tables(pieces)
-
-
-def merge_articles_dataset(batch: BatchSource, root: str | Path | LakeLocation | None = None
-                           ) -> MergeResult:
-    """Merge article rows staged on disk into ``<root>/articles`` (see :func:`merge_dataset`)."""
-    return merge_dataset(batch, ARTICLES, root)
 
 
 def merge_articles(df: pd.DataFrame, root: str | Path | LakeLocation | None = None
