@@ -25,7 +25,6 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from scrapers.sources import Quality
 from transforms.lake import (
     ARTICLES,
     LakeLocation,
@@ -34,6 +33,7 @@ from transforms.lake import (
     read_articles,
     read_run_reports,
 )
+from transforms.thresholds import Quality
 
 
 class GateFailed(RuntimeError):
