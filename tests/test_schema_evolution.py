@@ -18,14 +18,14 @@ from transforms.schema import (
     ARTICLES_DATASET_SCHEMA,
     ARTICLES_SCHEMA,
     METADATA_KEY,
-    NEW_IN_V2,
-    NEW_IN_V3,
-    NEW_IN_V4,
     PARTITIONING,
     SCHEMA_VERSION,
+    added_in,
 )
 from transforms.validate import split_valid
 
+LATER = [name for version in range(2, SCHEMA_VERSION + 1) for name in added_in(version)]
+"""Article columns added after v1."""
 BODY = "The assembly approved the budget on Friday after a long debate in the house."
 
 
@@ -43,7 +43,7 @@ def rows(day: str, *numbers: int, **extra: Any) -> pd.DataFrame:
 def v1_schema() -> pa.Schema:
     """The v1 file schema: today's schema without the columns added since, version 1 in the
     metadata."""
-    fields = [f for f in ARTICLES_SCHEMA if f.name not in NEW_IN_V2 + NEW_IN_V3 + NEW_IN_V4]
+    fields = [f for f in ARTICLES_SCHEMA if f.name not in LATER]
     return pa.schema(fields, metadata={METADATA_KEY: b"1"})
 
 
@@ -126,7 +126,7 @@ def test_unchanged_v1_rows_are_not_rewritten(tmp_path: Path) -> None:
     """Same v1 rows again without story ids leave the v1 file as it was."""
     old, _ = mixed_lake(tmp_path)
     before = old.read_bytes()
-    v1_rows = rows("2026-11-19", 1, 2).drop(columns=list(NEW_IN_V2 + NEW_IN_V3 + NEW_IN_V4))
+    v1_rows = rows("2026-11-19", 1, 2).drop(columns=LATER)
     result = merge_articles(v1_rows, tmp_path)
     assert result.unchanged == 2 and result.files_written == 0
     assert old.read_bytes() == before

@@ -11,14 +11,13 @@ from pathlib import Path
 
 from transforms.schema import (
     ARTICLE_COLUMNS,
-    NEW_IN_V2,
-    NEW_IN_V3,
-    NEW_IN_V4,
     PARTITION_COLUMNS,
     QUARANTINE_COLUMNS,
     RUN_REPORT_COLUMNS,
     SCHEMA_VERSION,
+    VERSION_NOTES,
     Column,
+    added_in,
 )
 from transforms.stories import METHOD_NOTE
 
@@ -40,12 +39,23 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _since(column: str) -> str:
-    """' (since vN)' for an article column added after v1, else ''."""
-    for version, added in ((2, NEW_IN_V2), (3, NEW_IN_V3), (4, NEW_IN_V4)):
-        if column in added:
-            return f" (since v{version})"
-    return ""
+def _since(column: Column) -> str:
+    """' (since vN)' for a column added after v1, else ''."""
+    return f" (since v{column.since})" if column.since > 1 else ""
+
+
+def render_versions() -> list[str]:
+    """One bullet per schema version: the article columns it added and what else changed."""
+    lines = []
+    for version in range(1, SCHEMA_VERSION + 1):
+        added = [c for c in ARTICLE_COLUMNS if version > 1 and c.name in added_in(version)]
+        note = VERSION_NOTES.get(version, "")
+        if added:
+            nullable = " (nullable)" if all(c.nullable for c in added) else ""
+            names = ", ".join(f"`{c.name}`" for c in added)
+            note = f"added {names}{nullable}. {note}".strip()
+        lines.append(f"- v{version}: {note}")
+    return lines
 
 
 def render_table(name: str, about: str, columns: list[Column]) -> list[str]:
@@ -55,7 +65,7 @@ def render_table(name: str, about: str, columns: list[Column]) -> list[str]:
              "| column | type | nullable | meaning | example |", "|---|---|---|---|---|"]
     for column in columns:
         where = " (partition)" if column.name in partitions else ""
-        since = _since(column.name) if name == "articles" else ""
+        since = _since(column)
         lines.append(f"| `{column.name}`{where}{since} | `{column.type}` | "
                      f"{'yes' if column.nullable else 'no'} | {_cell(column.doc)} | "
                      f"`{_cell(column.example)}` |")
@@ -90,17 +100,7 @@ def render_schema_doc() -> str:
         "",
         "## Versions",
         "",
-        "- v1: first release.",
-        f"- v2: added {', '.join(f'`{c}`' for c in NEW_IN_V2)} (nullable). Files written "
-        "before v2 lack these columns until their partition is rewritten. To read a lake "
-        "holding both, pass the unified schema "
-        "(`transforms.schema.ARTICLES_DATASET_SCHEMA`) to pandas/pyarrow, or "
-        "`union_by_name=true` to DuckDB; `transforms.lake.read_articles` does this for you.",
-        f"- v3: added {', '.join(f'`{c}`' for c in NEW_IN_V3)} (nullable). A date-only "
-        "article's published_at is its printed day at 00:00 UTC.",
-        f"- v4: added {', '.join(f'`{c}`' for c in NEW_IN_V4)} (nullable). The same body "
-        "under another URL of the source, in one batch or in a later run within the look-back "
-        "window, is one row that lists the other URLs.",
+        *render_versions(),
         "",
     ]
     for name, about, columns in TABLES:

@@ -31,18 +31,13 @@ import pyarrow.parquet as pq
 from transforms.lakeindex import DELTA_SUFFIX, INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, KeyIndex
 from transforms.lease import Lease
 from transforms.schema import (
-    ARTICLE_COLUMNS,
-    ARTICLES_SCHEMA,
-    NEW_IN_V2,
-    NEW_IN_V3,
-    NEW_IN_V4,
+    ARTICLES,
     PARTITION_COLUMNS,
-    QUARANTINE_COLUMNS,
-    QUARANTINE_SCHEMA,
-    RUN_REPORT_COLUMNS,
-    arrow_schema,
+    QUARANTINE,
+    RUN_REPORTS,
+    TABLE_COLUMNS,
+    TableSpec,
     dataset_schema,
-    file_columns,
     partitioning,
 )
 from transforms.source_ids import PARTITION_SOURCE
@@ -59,45 +54,6 @@ LOCK_TIMEOUT_S = 3600.0
 SAFE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@dataclass(frozen=True)
-class TableSpec:
-    """How one lake table is keyed, compared, sorted and merged."""
-
-    name: str
-    schema: pa.Schema
-    key: str
-    ignored_on_compare: frozenset[str]
-    sort_keys: tuple[str, ...]
-    updates: bool
-    moves: bool
-    sticky: frozenset[str] = frozenset()
-    """Columns whose stored non-null value wins over a new one (a new value only fills a null);
-    callers may omit them (they are then null)."""
-    optional: frozenset[str] = frozenset()  # callers may omit these columns (stored as null)
-    unions: frozenset[str] = frozenset()
-    """List columns that only grow: a row's stored values and its new ones, sorted, once each."""
-
-
-# raw_ref is bookkeeping: an unchanged article keeps the row (and raw page) it had; a changed one
-# brings the raw_ref of the copy it was extracted from.  story_id is sticky: once set it stays;
-# alternate_urls only grows, whichever writer (a crawl, a reprocess) brings the row again.
-ARTICLES = TableSpec("articles", ARTICLES_SCHEMA, "article_id",
-                     frozenset({"crawled_at", "run_id", "raw_ref"}),
-                     ("published_at", "article_id"), updates=True, moves=True,
-                     sticky=frozenset({"story_id"}),
-                     optional=frozenset(NEW_IN_V2 + NEW_IN_V3 + NEW_IN_V4),
-                     unions=frozenset({"alternate_urls"}))
-QUARANTINE = TableSpec("quarantine", QUARANTINE_SCHEMA, "quarantine_id",
-                       frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
-                       updates=False, moves=False)
-# One row per (date, source) partition, laid out like articles (date and source in the path
-# only): the key is run_id, and merge_run_reports drops a partition's rows of other runs, so
-# re-running a day replaces its rows.
-RUN_REPORTS = TableSpec("run_reports", arrow_schema(file_columns(RUN_REPORT_COLUMNS)), "run_id",
-                        frozenset({"created_at"}), ("run_id",), updates=True, moves=False)
-TABLE_COLUMNS = {"articles": ARTICLE_COLUMNS, "quarantine": QUARANTINE_COLUMNS,
-                 "run_reports": RUN_REPORT_COLUMNS}
-"""Every column of each table (file and partition columns), in the order readers return them."""
 RUN_REPORTS_LAYOUT = "run_reports.layout.json"
 """Marker in ``_index/``: every run_reports file keeps date and source in its path only."""
 
