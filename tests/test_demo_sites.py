@@ -14,10 +14,12 @@ import pytest
 from lxml import etree
 from lxml import html as lhtml
 
-from scrapers.demo import build_sites as bs
+from scrapers.demo import content as dc
+from scrapers.demo.build_sites import build, render_sites
+from scrapers.demo.markup import esc, iso
 from scrapers.sources import load_registry
 
-WWW = bs.WWW_DIR
+WWW = dc.WWW_DIR
 ARTICLE_PATTERNS = {
     "indus-chronicle": r"/indus-chronicle/(?:[a-z]+/)?\d{4}/\d{2}/\d{2}/[a-z0-9-]+/",
     "ganga-times": r"/ganga-times/(?:amp/)?\d{4}/\d{2}/\d{2}/[a-z0-9-]+\.html",
@@ -32,18 +34,18 @@ NS = {
 
 
 @pytest.fixture(scope="module")
-def content() -> tuple[list[bs.Outlet], list[bs.Article]]:
-    return bs.load_content()
+def content() -> tuple[list[dc.Outlet], list[dc.Article]]:
+    return dc.load_content()
 
 
 @pytest.fixture(scope="module")
-def articles(content: tuple[list[bs.Outlet], list[bs.Article]]) -> list[bs.Article]:
+def articles(content: tuple[list[dc.Outlet], list[dc.Article]]) -> list[dc.Article]:
     return content[1]
 
 
 def rel(url_or_path: str) -> Path:
     """The shipped file behind a URL (``{{BASE}}`` prefix and query ignored)."""
-    path = url_or_path.removeprefix(bs.BASE).split("?")[0]
+    path = url_or_path.removeprefix(dc.BASE).split("?")[0]
     target = WWW / path.lstrip("/")
     return target / "index.html" if path.endswith("/") else target
 
@@ -79,7 +81,7 @@ def article_links(page: Any, outlet_id: str) -> list[str]:
 
 def test_shipped_sites_match_a_fresh_build(tmp_path: Path) -> None:
     out = tmp_path / "www"
-    bs.build(out)
+    build(out)
     fresh = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     shipped = {p.relative_to(WWW).as_posix(): p.read_bytes() for p in WWW.rglob("*") if p.is_file()}
     assert sorted(fresh) == sorted(shipped), "run: python -m scrapers.demo.build_sites"
@@ -88,46 +90,46 @@ def test_shipped_sites_match_a_fresh_build(tmp_path: Path) -> None:
 
 
 def test_build_is_deterministic() -> None:
-    assert bs.render_sites() == bs.render_sites()
+    assert render_sites() == render_sites()
 
 
 # --------------------------------------------------------------------------- content truth
 
 
-def test_outlets_and_time_zones(content: tuple[list[bs.Outlet], list[bs.Article]]) -> None:
+def test_outlets_and_time_zones(content: tuple[list[dc.Outlet], list[dc.Article]]) -> None:
     outlets, articles = content
     assert len(outlets) >= 4
     offsets = {a.published.strftime("%z") for a in articles}
     assert {"+0500", "+0530", "+0600", "+0545"} <= offsets
 
 
-def test_article_counts_days_and_lengths(articles: list[bs.Article]) -> None:
+def test_article_counts_days_and_lengths(articles: list[dc.Article]) -> None:
     reachable = [a for a in articles if not a.robots_disallowed]
     assert len(reachable) >= 48
     per_day: dict[date, set[str]] = defaultdict(set)
     for a in articles:
-        assert a.local_day in bs.DAYS, a.id
+        assert a.local_day in dc.DAYS, a.id
         per_day[a.local_day].add(a.outlet.id)
         assert 3 <= len(a.body) <= 8, a.id
         assert 120 <= a.word_count <= 450, (a.id, a.word_count)
         assert a.title and a.section and a.language
         if a.dateline and a.body[0].startswith(a.dateline):
             pytest.fail(f"{a.id}: body must not carry the dateline")
-    for day in bs.DAYS:
+    for day in dc.DAYS:
         assert len(per_day[day]) >= 2, day
     midnight = [a for a in reachable if a.utc_day == a.local_day - timedelta(days=1)]
     assert len(midnight) >= 3
 
 
 def test_truth_rows_for_a_utc_day() -> None:
-    rows = bs.expected_articles("http://127.0.0.1:1", date(2026, 11, 20))
+    rows = dc.expected_articles("http://127.0.0.1:1", date(2026, 11, 20))
     assert rows and all(r["date"] == date(2026, 11, 20) for r in rows)
     assert all(r["published_at"].astimezone(UTC).date() == date(2026, 11, 20) for r in rows)
     assert not any(r["robots_disallowed"] for r in rows)
     assert all(r["url"].startswith("http://127.0.0.1:1/") for r in rows)
 
 
-def test_byline_variety(articles: list[bs.Article]) -> None:
+def test_byline_variety(articles: list[dc.Article]) -> None:
     bylines = [a.byline for a in articles]
     assert "By Ayesha Rahman and Karan Mehta" in bylines
     assert any(b.startswith("Reporting by ") and "; Editing by " in b for b in bylines)
@@ -140,7 +142,7 @@ def test_byline_variety(articles: list[bs.Article]) -> None:
             assert a.authors == [], a.id
 
 
-def test_non_latin_scripts(articles: list[bs.Article]) -> None:
+def test_non_latin_scripts(articles: list[dc.Article]) -> None:
     langs = {a.language for a in articles}
     scripts = {"ur": "\u0600", "hi": "\u0900", "bn": "\u0980", "ne": "\u0900"}
     assert len({scripts[lang] for lang in langs if lang in scripts}) >= 2
@@ -150,7 +152,7 @@ def test_non_latin_scripts(articles: list[bs.Article]) -> None:
     for a in native:
         page = read(a.path)
         assert a.render["visible_date"] in page
-        assert bs.iso(a.published) in page  # the metadata keeps the ISO date
+        assert iso(a.published) in page  # the metadata keeps the ISO date
 
 
 # --------------------------------------------------------------------------- discovery surfaces
@@ -170,27 +172,27 @@ def _feed_links(outlet_id: str) -> list[str]:
 
 
 @pytest.mark.parametrize("outlet_id", ["indus-chronicle", "ganga-times", "himalaya-post"])
-def test_feeds_show_only_latest_ten(articles: list[bs.Article], outlet_id: str) -> None:
+def test_feeds_show_only_latest_ten(articles: list[dc.Article], outlet_id: str) -> None:
     links = [u.split("?")[0] for u in _feed_links(outlet_id)]
     own = sorted((a for a in articles if a.outlet.id == outlet_id), key=lambda a: a.published)
-    assert links == [a.url for a in reversed(own)][: bs.FEED_SIZE]
+    assert links == [a.url for a in reversed(own)][: dc.FEED_SIZE]
     assert own[0].url not in links  # the oldest days are reachable only elsewhere
 
 
-def test_tracking_copy_in_feed_and_robots(articles: list[bs.Article]) -> None:
+def test_tracking_copy_in_feed_and_robots(articles: list[dc.Article]) -> None:
     links = _feed_links("indus-chronicle")
     assert any("?utm_source=rss&utm_medium=feed" in u for u in links)
     robots = (WWW / "robots.txt").read_text()
-    assert f"Disallow: {bs.ROBOTS_DISALLOW}" in robots
-    assert any(urlpath_of(u).startswith(bs.ROBOTS_DISALLOW) for u in links)
-    assert any(a.robots_disallowed and a.path.startswith(bs.ROBOTS_DISALLOW) for a in articles)
+    assert f"Disallow: {dc.ROBOTS_DISALLOW}" in robots
+    assert any(urlpath_of(u).startswith(dc.ROBOTS_DISALLOW) for u in links)
+    assert any(a.robots_disallowed and a.path.startswith(dc.ROBOTS_DISALLOW) for a in articles)
 
 
 def urlpath_of(url: str) -> str:
-    return url.removeprefix(bs.BASE)
+    return url.removeprefix(dc.BASE)
 
 
-def test_amp_copy(articles: list[bs.Article]) -> None:
+def test_amp_copy(articles: list[dc.Article]) -> None:
     amp = [a for a in articles if a.amp_url]
     assert amp
     listing = "".join(
@@ -203,7 +205,7 @@ def test_amp_copy(articles: list[bs.Article]) -> None:
         assert f'<link rel="amphtml" href="{a.amp_url}">' in read(a.path)
 
 
-def test_sitemaps_index_news_and_gzip(articles: list[bs.Article]) -> None:
+def test_sitemaps_index_news_and_gzip(articles: list[dc.Article]) -> None:
     index = xml("/ganga-times/sitemap.xml")
     locs = index.xpath("//sm:sitemap/sm:loc/text()", namespaces=NS)
     assert any(u.endswith(".xml.gz") for u in locs)
@@ -220,14 +222,14 @@ def test_sitemaps_index_news_and_gzip(articles: list[bs.Article]) -> None:
         assert news.xpath("//news:title", namespaces=NS)
     padma = xml("/padma-herald/sitemap_index.xml")
     daily = padma.xpath("//sm:sitemap/sm:loc/text()", namespaces=NS)
-    assert f"{bs.BASE}/padma-herald/sitemaps/2026-11-20.xml" in daily
+    assert f"{dc.BASE}/padma-herald/sitemaps/2026-11-20.xml" in daily
 
 
 @pytest.mark.parametrize(
     "start", ["/indus-chronicle/latest/", "/ganga-times/latest/", "/padma-herald/latest/",
               "/himalaya-post/latest/", "/himalaya-post/category/nation/"],
 )
-def test_paginated_listings(articles: list[bs.Article], start: str) -> None:
+def test_paginated_listings(articles: list[dc.Article], start: str) -> None:
     outlet_id = start.split("/")[1]
     url: str | None = start
     seen: list[str] = []
@@ -276,11 +278,11 @@ def _archive_links(outlet_id: str, day: date) -> set[str]:
 
 
 def test_archives_list_exactly_one_local_day(
-    content: tuple[list[bs.Outlet], list[bs.Article]],
+    content: tuple[list[dc.Outlet], list[dc.Article]],
 ) -> None:
     outlets, articles = content
     for outlet in outlets:
-        for day in bs.DAYS:
+        for day in dc.DAYS:
             want = {a.url for a in articles if a.outlet.id == outlet.id and a.local_day == day}
             assert _archive_links(outlet.id, day) == want, (outlet.id, day)
 
@@ -288,7 +290,7 @@ def test_archives_list_exactly_one_local_day(
 # --------------------------------------------------------------------------- pages
 
 
-def test_metadata_variety(articles: list[bs.Article]) -> None:
+def test_metadata_variety(articles: list[dc.Article]) -> None:
     kinds: Counter[str] = Counter()
     for a in articles:
         blocks = jsonld_blocks(a.path)
@@ -321,7 +323,7 @@ def test_metadata_variety(articles: list[bs.Article]) -> None:
         assert sample in all_text
 
 
-def test_indus_chronicle_chrome(articles: list[bs.Article]) -> None:
+def test_indus_chronicle_chrome(articles: list[dc.Article]) -> None:
     indus = [a for a in articles if a.outlet.id == "indus-chronicle"]
     for a in indus:
         text = read(a.path)
@@ -330,7 +332,7 @@ def test_indus_chronicle_chrome(articles: list[bs.Article]) -> None:
                        "Related stories", "Leave a Reply", "Reply From", 'name="email"',
                        'name="author"', 'name="comment"', "td-logo", "td-date-bar", "Share"):
             assert needle in text, (a.id, needle)
-        assert text.count(bs.esc(a.title)) >= 3  # <title>, page header, h1
+        assert text.count(esc(a.title)) >= 3  # <title>, page header, h1
         content = page.xpath('//div[@class="td-post-content"]')[0]
         assert content.xpath(".//div[contains(@class,'td-ad-slot')]"), a.id
         first = content.xpath("./p")[0].text_content()
@@ -339,7 +341,7 @@ def test_indus_chronicle_chrome(articles: list[bs.Article]) -> None:
     assert any(a.authors for a in indus)
 
 
-def test_other_outlets_chrome(articles: list[bs.Article]) -> None:
+def test_other_outlets_chrome(articles: list[dc.Article]) -> None:
     for a in articles:
         if a.outlet.id == "indus-chronicle":
             continue
@@ -348,7 +350,7 @@ def test_other_outlets_chrome(articles: list[bs.Article]) -> None:
         assert "<nav" in text or 'id="menu"' in text
 
 
-def test_wire_story_and_similar(articles: list[bs.Article]) -> None:
+def test_wire_story_and_similar(articles: list[dc.Article]) -> None:
     group = [a for a in articles if a.story]
     assert len(group) == 3
     assert len({a.outlet.id for a in group}) == 3
@@ -364,7 +366,7 @@ def test_wire_story_and_similar(articles: list[bs.Article]) -> None:
     assert 1 <= len(shared) < len(own) / 2
 
 
-def test_tag_page_and_homepages(articles: list[bs.Article]) -> None:
+def test_tag_page_and_homepages(articles: list[dc.Article]) -> None:
     tag = "/ganga-times/tag/economy/"
     assert rel(tag).is_file()
     assert not re.search(ARTICLE_PATTERNS["ganga-times"], tag)
@@ -373,7 +375,7 @@ def test_tag_page_and_homepages(articles: list[bs.Article]) -> None:
     )
     assert tag in listing
     pages_sitemap = xml("/ganga-times/sitemaps/sitemap-pages.xml")
-    assert bs.BASE + tag in pages_sitemap.xpath("//sm:loc/text()", namespaces=NS)
+    assert dc.BASE + tag in pages_sitemap.xpath("//sm:loc/text()", namespaces=NS)
     for outlet in ("indus-chronicle", "ganga-times", "padma-herald", "himalaya-post"):
         assert rel(f"/{outlet}/").is_file()
 
@@ -382,11 +384,11 @@ def test_tag_page_and_homepages(articles: list[bs.Article]) -> None:
 
 
 def test_registry_loads_and_points_at_shipped_files(
-    monkeypatch: pytest.MonkeyPatch, articles: list[bs.Article]
+    monkeypatch: pytest.MonkeyPatch, articles: list[dc.Article]
 ) -> None:
     base = "http://127.0.0.1:8765"
     monkeypatch.setenv("NEWSFLOW_DEMO_BASE", base)
-    registry = load_registry(bs.DEMO_DIR / "sources.yaml")
+    registry = load_registry(dc.DEMO_DIR / "sources.yaml")
     assert registry.allow_private_addresses
     assert len(registry.sources) >= 4
     for source in registry.sources:
@@ -394,7 +396,7 @@ def test_registry_loads_and_points_at_shipped_files(
         assert source.politeness.download_delay == 0
         urls = [source.homepage, *source.feeds, *source.sitemaps, *source.news_sitemaps]
         urls += [listing.url for listing in source.listings]
-        urls += [arch.url_for(day) for arch in source.archives for day in bs.DAYS]
+        urls += [arch.url_for(day) for arch in source.archives for day in dc.DAYS]
         for url in urls:
             assert url.startswith(base + f"/{source.id}/"), url
             assert rel(url.removeprefix(base)).is_file(), url
