@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import stats as counters
 from scrapers.staging import (
     StagePaths,
     attempt_scratch,
@@ -61,35 +62,33 @@ def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
     def get(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
-    failed_docs = get("newsflow/documents/failed") + sum(
-        int(v) for k, v in stats.items() if k.startswith("newsflow/documents/refused/")
-    )
+    failed_docs = (get(counters.DOCUMENTS_FAILED)
+                   + counters.sum_under(stats, counters.DOCUMENTS_REFUSED))
     return {
-        "documents_ok": get("newsflow/documents/ok"),
+        "documents_ok": get(counters.DOCUMENTS_OK),
         "documents_failed": failed_docs,
         # malformed feeds/sitemaps that were repaired, and discovery work cut short on purpose
-        "documents_recovered": get("newsflow/documents/recovered"),
-        "documents_skipped": sum(int(v or 0) for k, v in stats.items()
-                                 if k.startswith("newsflow/documents/skipped/")),
-        "over_budget": get("newsflow/candidates/over_budget")
-        + get("newsflow/documents/over_budget"),
-        "entries_over_limit": get("newsflow/documents/skipped/entries_over_limit"),
-        "documents_too_large": get("newsflow/documents/failed/too_large")
-        + get("newsflow/documents/refused/too_large"),
-        "candidates": get("newsflow/candidates/found"),
-        "outside_window": get("newsflow/candidates/outside_window")
-        + get("newsflow/articles/outside_window"),
-        "requested": get("newsflow/articles/requested"),
-        "fetched": get("newsflow/articles/fetched"),
-        "not_article": get("newsflow/articles/not_article"),
-        "staged": get("newsflow/articles/staged"),
-        "article_errors": get("newsflow/articles/failed"),
-        "robots_refused": get("newsflow/robots_refused/article")
-        + get("newsflow/robots_refused/document"),
+        "documents_recovered": get(counters.DOCUMENTS_RECOVERED),
+        "documents_skipped": counters.sum_under(stats, counters.DOCUMENTS_SKIPPED),
+        "over_budget": get(counters.CANDIDATES_OVER_BUDGET)
+        + get(counters.DOCUMENTS_OVER_BUDGET),
+        "entries_over_limit": get(counters.under(counters.DOCUMENTS_SKIPPED, "entries_over_limit")),
+        "documents_too_large": get(counters.under(counters.DOCUMENTS_FAILED, "too_large"))
+        + get(counters.under(counters.DOCUMENTS_REFUSED, "too_large")),
+        "candidates": get(counters.CANDIDATES_FOUND),
+        "outside_window": get(counters.CANDIDATES_OUTSIDE_WINDOW)
+        + get(counters.ARTICLES_OUTSIDE_WINDOW),
+        "requested": get(counters.ARTICLES_REQUESTED),
+        "fetched": get(counters.ARTICLES_FETCHED),
+        "not_article": get(counters.ARTICLES_NOT_ARTICLE),
+        "staged": get(counters.ARTICLES_STAGED),
+        "article_errors": get(counters.ARTICLES_FAILED),
+        "robots_refused": get(counters.ROBOTS_REFUSED_ARTICLE)
+        + get(counters.ROBOTS_REFUSED_DOCUMENT),
         "bytes": get("downloader/response_bytes"),
         "responses": get("downloader/response_count"),
-        "extract_cpu_ms": get("newsflow/extract/cpu_us") // 1000,  # CPU inside extract()
-        "decoded_with_replacement": get("newsflow/articles/decoded_with_replacement"),
+        "extract_cpu_ms": get(counters.EXTRACT_CPU_US) // 1000,  # CPU inside extract()
+        "decoded_with_replacement": get(counters.ARTICLES_DECODED_WITH_REPLACEMENT),
     }
 
 
@@ -118,19 +117,19 @@ def describe_crawl(source_id: str, stats: dict[str, Any], lists: dict[str, Any],
     def get(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
-    in_window = (counts["candidates"] - get("newsflow/candidates/not_article_url")
-                 - get("newsflow/candidates/outside_window"))
+    in_window = (counts["candidates"] - get(counters.CANDIDATES_NOT_ARTICLE_URL)
+                 - get(counters.CANDIDATES_OUTSIDE_WINDOW))
     errors = counts["article_errors"] + counts["documents_failed"]
     lines = [
         f"crawl of {source_id}: {stats.get('finish_reason', 'unknown')}",
         f"  documents     {counts['documents_ok']} fetched, {counts['documents_failed']} failed"
-        f", {get('newsflow/documents/not_modified')} not modified",
+        f", {get(counters.DOCUMENTS_NOT_MODIFIED)} not modified",
         f"  candidates    {counts['candidates']} found, {in_window} in the window "
-        f"({get('newsflow/candidates/duplicate')} repeats), "
-        f"{get('newsflow/candidates/outside_window')} outside it",
+        f"({get(counters.CANDIDATES_DUPLICATE)} repeats), "
+        f"{get(counters.CANDIDATES_OUTSIDE_WINDOW)} outside it",
         f"  articles      {counts['requested']} requested, {counts['fetched']} fetched, "
-        f"{counts['staged']} staged, {get('newsflow/articles/known_skipped')} already in the "
-        f"lake, {get('newsflow/articles/outside_window')} dated outside the window, "
+        f"{counts['staged']} staged, {get(counters.ARTICLES_KNOWN_SKIPPED)} already in the "
+        f"lake, {get(counters.ARTICLES_OUTSIDE_WINDOW)} dated outside the window, "
         f"{counts['not_article']} not articles",
         f"  robots.txt    {counts['robots_refused']} refused"
         + "".join(f", {url}" for url in (lists.get("robots_refused") or [])[:3]),

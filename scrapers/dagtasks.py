@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrapers import stats as counters
 from scrapers.crawl import (
     CrawlFailed,
     describe_crawl,
@@ -128,7 +129,7 @@ def warc_written(job: dict[str, Any], stats: dict[str, Any]) -> str | None:
     from scrapers.warc import make_run_key, raw_relpath
     from transforms.lake import lake_location
 
-    records = int(stats.get("newsflow/raw/records", 0) or 0)
+    records = int(stats.get(counters.RAW_RECORDS, 0) or 0)
     if records == 0:
         return None
     day = date.fromisoformat(job["day"])
@@ -171,13 +172,10 @@ def crawl_outcome(job: dict[str, Any], scratch: Path | None = None,
 
 def count_urls(stats: dict[str, Any]) -> int:
     """URLs the crawl tried: article requests (refused ones included) and every document."""
-    documents = sum(
-        int(v or 0) for k, v in stats.items()
-        if k in ("newsflow/documents/ok", "newsflow/documents/failed",
-                 "newsflow/robots_refused/document")
-        or k.startswith("newsflow/documents/refused/")
-    )
-    return int(stats.get("newsflow/articles/requested", 0) or 0) + documents
+    once = (counters.DOCUMENTS_OK, counters.DOCUMENTS_FAILED, counters.ROBOTS_REFUSED_DOCUMENT)
+    documents = (sum(int(stats.get(key, 0) or 0) for key in once)
+                 + counters.sum_under(stats, counters.DOCUMENTS_REFUSED))
+    return int(stats.get(counters.ARTICLES_REQUESTED, 0) or 0) + documents
 
 
 def write_staged(jobs: list[dict[str, Any]], run_id: str) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.response import response_status_message
 
+from scrapers import stats as counters
+
 MAX_CRAWL_DELAY = 60.0  # a robots.txt asking for more is capped, not obeyed forever
 
 
@@ -71,11 +73,11 @@ class AddressGuardMiddleware:
         parts = urlsplit(request.url)
         stats = self.crawler.stats
         if parts.scheme not in ("http", "https"):
-            stats.inc_value("newsflow/refused/scheme")
+            stats.inc_value(counters.REFUSED_SCHEME)
             raise RefusedRequest("scheme", f"refused scheme {parts.scheme!r}: {request.url}")
         allow_private = self.crawler.settings.getbool("NEWSFLOW_ALLOW_PRIVATE", False)
         if not allow_private and parts.hostname and is_private_host(parts.hostname):
-            stats.inc_value("newsflow/refused/private_address")
+            stats.inc_value(counters.REFUSED_PRIVATE_ADDRESS)
             raise RefusedRequest("private_address", f"refused private address: {request.url}")
         return None
 
@@ -117,14 +119,14 @@ class RetryAfterMiddleware(RetryMiddleware):
         stats = self.crawler.stats
         wait = retry_after_seconds(response.headers.get(b"Retry-After"))
         if wait is not None:
-            stats.inc_value("newsflow/retry_after/received")
+            stats.inc_value(counters.RETRY_AFTER_RECEIVED)
             if wait > self.max_wait:
-                stats.inc_value("newsflow/retry_after/too_long")
+                stats.inc_value(counters.RETRY_AFTER_TOO_LONG)
                 return response
             max_times = request.meta.get("max_retry_times", self.max_retry_times)
             if wait > 0 and request.meta.get("retry_times", 0) < max_times:
-                stats.inc_value("newsflow/retry_after/waited")
-                stats.max_value("newsflow/retry_after/max_seconds", wait)
+                stats.inc_value(counters.RETRY_AFTER_WAITED)
+                stats.max_value(counters.RETRY_AFTER_MAX_SECONDS, wait)
                 await sleep(wait)
         return self._retry(request, response_status_message(response.status)) or response
 
@@ -161,14 +163,14 @@ class RedirectGuardMiddleware:
         chain = [*request.meta.get("redirect_urls", []), request.url]
         stats = self.crawler.stats
         if target in chain:
-            stats.inc_value("newsflow/redirects/loop")
+            stats.inc_value(counters.REDIRECTS_LOOP)
             raise RefusedRequest("redirect_loop", f"redirect loop: {request.url} -> {target}")
         if urlsplit(target).scheme not in ("http", "https"):
-            stats.inc_value("newsflow/redirects/scheme")
+            stats.inc_value(counters.REDIRECTS_SCHEME)
             raise RefusedRequest("redirect_scheme", f"redirect to {target!r} from {request.url}")
         domains = getattr(self.crawler.spider, "allowed_domains", None)
         if domains and not host_in_domains(target, domains):
-            stats.inc_value("newsflow/redirects/offsite")
+            stats.inc_value(counters.REDIRECTS_OFFSITE)
             raise RefusedRequest(
                 "offsite_redirect", f"redirect off the source's domains: {request.url} -> {target}"
             )
@@ -214,7 +216,7 @@ class GzipIntegrityMiddleware:
             return response
         if gzip_is_complete(response.body, self.limit):
             return response
-        self.crawler.stats.inc_value("newsflow/responses/truncated_gzip")
+        self.crawler.stats.inc_value(counters.RESPONSES_TRUNCATED_GZIP)
         assert self.crawler.spider is not None
         retry = get_retry_request(request, spider=self.crawler.spider, reason="truncated_gzip")
         if retry is not None:
@@ -258,7 +260,7 @@ class CrawlDelayMiddleware:
         if delay:
             host = urlsplit(request.url).netloc
             self.delays[host] = min(float(delay), MAX_CRAWL_DELAY)
-            self.crawler.stats.set_value("newsflow/robots/crawl_delay", self.delays[host])
+            self.crawler.stats.set_value(counters.ROBOTS_CRAWL_DELAY, self.delays[host])
             self.apply_delay(request)
 
     def apply_delay(self, request: Request) -> None:

@@ -41,6 +41,8 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from scrapers import stats as counters
+
 # Not transforms.lake: its pyarrow.dataset import pulls in pandas (~1.5 s per crawl process).
 from transforms.lake import LOCK_TIMEOUT_S, check_date, check_source, lake_location, lake_root
 from transforms.source_ids import PARTITION_SOURCE_BODY
@@ -292,7 +294,7 @@ class WarcArchive:
     def count(self, key: str, value: int = 1) -> None:
         """Add to a crawl stat when the archive has a stats collector."""
         if self.stats is not None:
-            self.stats.inc_value(f"newsflow/raw/{key}", value)
+            self.stats.inc_value(counters.under(counters.RAW, key), value)
 
     def _write_warcinfo(self, writer: WARCWriter) -> None:
         """One warcinfo record per writing session, before its first exchange."""

@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import stats as counters
 from scrapers.ccnews.archive import is_ccnews_ref
 from scrapers.staging import (
     StagePaths,
@@ -41,14 +42,14 @@ PARTS_DIR = "cc-news"
 _COPY_CHUNK = 8 << 20
 # per-source counters of a harvest -> the crawl stats key they are reported under
 CRAWL_STATS = {
-    "fetched": ("newsflow/articles/requested", "newsflow/articles/fetched"),
-    "not_article": ("newsflow/articles/not_article",),
-    "outside_day": ("newsflow/articles/outside_window",),
-    "extract_errors": ("newsflow/articles/failed",),
+    "fetched": (counters.ARTICLES_REQUESTED, counters.ARTICLES_FETCHED),
+    "not_article": (counters.ARTICLES_NOT_ARTICLE,),
+    "outside_day": (counters.ARTICLES_OUTSIDE_WINDOW,),
+    "extract_errors": (counters.ARTICLES_FAILED,),
     "matched": ("downloader/response_count",),
     "payload_bytes": ("downloader/response_bytes",),
-    "extract_cpu_us": ("newsflow/extract/cpu_us",),
-    "decoded_with_replacement": ("newsflow/articles/decoded_with_replacement",),
+    "extract_cpu_us": (counters.EXTRACT_CPU_US,),
+    "decoded_with_replacement": (counters.ARTICLES_DECODED_WITH_REPLACEMENT,),
 }
 
 
@@ -147,22 +148,22 @@ def crawl_stats(counts: Counter[str], totals: dict[str, Any], staged: int,
                 live_newer: int) -> dict[str, Any]:
     """Crawl-shaped stats of one source (``scrapers.crawl.summarize_stats`` reads them)."""
     stats: dict[str, Any] = {"finish_reason": "finished",
-                             "newsflow/documents/ok": totals["files"],
-                             "newsflow/articles/staged": staged}
+                             counters.DOCUMENTS_OK: totals["files"],
+                             counters.ARTICLES_STAGED: staged}
     for name, keys in CRAWL_STATS.items():
         for key in keys:
             stats[key] = int(counts.get(name, 0))
     stats.update({
-        "newsflow/ccnews/files": totals["files"],
-        "newsflow/ccnews/records_read": totals["records_read"],
-        "newsflow/ccnews/bytes_streamed": totals["bytes_streamed"],
-        "newsflow/ccnews/matched": int(counts.get("matched", 0)),
-        "newsflow/ccnews/kept": staged,
-        "newsflow/ccnews/no_date": int(counts.get("no_date", 0)),
-        "newsflow/ccnews/not_ok_status": int(counts.get("not_ok_status", 0)),
-        "newsflow/ccnews/not_html": int(counts.get("not_html", 0)),
-        "newsflow/ccnews/ambiguous": int(counts.get("ambiguous", 0)),
-        "newsflow/ccnews/live_newer": live_newer,
+        counters.CCNEWS_FILES: totals["files"],
+        counters.CCNEWS_RECORDS_READ: totals["records_read"],
+        counters.CCNEWS_BYTES_STREAMED: totals["bytes_streamed"],
+        counters.CCNEWS_MATCHED: int(counts.get("matched", 0)),
+        counters.CCNEWS_KEPT: staged,
+        counters.CCNEWS_NO_DATE: int(counts.get("no_date", 0)),
+        counters.CCNEWS_NOT_OK_STATUS: int(counts.get("not_ok_status", 0)),
+        counters.CCNEWS_NOT_HTML: int(counts.get("not_html", 0)),
+        counters.CCNEWS_AMBIGUOUS: int(counts.get("ambiguous", 0)),
+        counters.CCNEWS_LIVE_NEWER: live_newer,
     })
     return stats
 
@@ -230,16 +231,16 @@ def describe_source(source: str, stats: dict[str, Any], warcs: list[dict[str, An
 
     return "\n".join([
         f"CC-NEWS harvest of {source}: {len(warcs)} WARC file(s), "
-        f"{get('newsflow/ccnews/records_read')} records read, "
-        f"{get('newsflow/ccnews/bytes_streamed')} bytes streamed",
-        f"  matched   {get('newsflow/ccnews/matched')} responses on the source's domains with "
-        f"an article URL ({get('newsflow/ccnews/not_ok_status')} not 2xx, "
-        f"{get('newsflow/ccnews/not_html')} not HTML)",
-        f"  extracted {get('newsflow/articles/fetched')}: {get('newsflow/articles/not_article')} "
-        f"not articles, {get('newsflow/articles/outside_window')} published outside the day, "
-        f"{get('newsflow/ccnews/no_date')} undated, {get('newsflow/articles/failed')} errors",
-        f"  staged    {get('newsflow/articles/staged')} "
-        f"({get('newsflow/ccnews/live_newer')} left to a newer live crawl)",
+        f"{get(counters.CCNEWS_RECORDS_READ)} records read, "
+        f"{get(counters.CCNEWS_BYTES_STREAMED)} bytes streamed",
+        f"  matched   {get(counters.CCNEWS_MATCHED)} responses on the source's domains with "
+        f"an article URL ({get(counters.CCNEWS_NOT_OK_STATUS)} not 2xx, "
+        f"{get(counters.CCNEWS_NOT_HTML)} not HTML)",
+        f"  extracted {get(counters.ARTICLES_FETCHED)}: {get(counters.ARTICLES_NOT_ARTICLE)} "
+        f"not articles, {get(counters.ARTICLES_OUTSIDE_WINDOW)} published outside the day, "
+        f"{get(counters.CCNEWS_NO_DATE)} undated, {get(counters.ARTICLES_FAILED)} errors",
+        f"  staged    {get(counters.ARTICLES_STAGED)} "
+        f"({get(counters.CCNEWS_LIVE_NEWER)} left to a newer live crawl)",
         *(f"  file      {w['path']}" for w in warcs),
     ]) + "\n"
 

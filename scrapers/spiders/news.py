@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from scrapers import stats as counters
 from scrapers.discovery import Candidate, DocumentLinks
 from scrapers.discovery.xml import MAX_XML_BYTES
 from scrapers.records import build_record
@@ -134,13 +135,13 @@ class NewsSpider(Spider):
     ) -> Request | None:
         """A request for a discovery document, or None if seen or over the document budget."""
         if url in self.seen_documents:
-            self.crawler.stats.inc_value("newsflow/documents/repeated")
+            self.crawler.stats.inc_value(counters.DOCUMENTS_REPEATED)
             return None
         if len(self.seen_documents) >= MAX_DOCUMENTS:
-            self.crawler.stats.inc_value("newsflow/documents/over_budget")
+            self.crawler.stats.inc_value(counters.DOCUMENTS_OVER_BUDGET)
             return None
         self.seen_documents.add(url)
-        self.crawler.stats.inc_value(f"newsflow/documents/requested/{kind}")
+        self.crawler.stats.inc_value(counters.under(counters.DOCUMENTS_REQUESTED, kind))
         headers = self.doc_state.request_headers(url) if self.doc_state else {}
         meta: dict[str, Any] = {
             "kind": kind, "page": page, "max_pages": max_pages, "role": "document",
@@ -170,9 +171,9 @@ class NewsSpider(Spider):
         if response.status == 304:
             remembered = self.doc_state.links(response.url) if self.doc_state else None
             if remembered is None:  # validators without remembered links: nothing to re-use
-                stats.inc_value("newsflow/documents/not_modified_unknown")
+                stats.inc_value(counters.DOCUMENTS_NOT_MODIFIED_UNKNOWN)
                 return
-            stats.inc_value("newsflow/documents/not_modified")
+            stats.inc_value(counters.DOCUMENTS_NOT_MODIFIED)
             links = remembered
         else:
             if kind in ("feed", "sitemap"):
@@ -181,8 +182,8 @@ class NewsSpider(Spider):
             if fresh is None:
                 return
             links = fresh
-        stats.inc_value("newsflow/documents/ok")
-        stats.inc_value(f"newsflow/documents/ok/{kind}")
+        stats.inc_value(counters.DOCUMENTS_OK)
+        stats.inc_value(counters.under(counters.DOCUMENTS_OK, kind))
         yield from self.follow_documents(response, links)
         for candidate in links.articles:
             request = self.article_request(candidate)
@@ -199,7 +200,7 @@ class NewsSpider(Spider):
             links: DocumentLinks = parser(response.body, response.url, self.source, **kwargs)
         except Exception as exc:  # malformed, unsafe or oversized documents are counted, not fatal
             reason = type(exc).__name__
-            stats.inc_value(f"newsflow/documents/refused/{reason}")
+            stats.inc_value(counters.under(counters.DOCUMENTS_REFUSED, reason))
             self.report_lists["errors"].append(
                 {"url": response.url, "kind": kind, "reason": f"{reason}: {exc}"[:300]}
             )
@@ -207,7 +208,7 @@ class NewsSpider(Spider):
         refused = [e for e in links.errors if e.split(":")[0] in REFUSED_DOCUMENT_ERRORS]
         if refused and not (links.articles or links.documents):
             reason = refused[0].split(":")[0]  # unsafe, oversized or not XML: nothing was read
-            stats.inc_value(f"newsflow/documents/refused/{reason}")
+            stats.inc_value(counters.under(counters.DOCUMENTS_REFUSED, reason))
             self.report_lists["errors"].append(
                 {"url": response.url, "kind": kind, "reason": refused[0][:300]}
             )
@@ -216,12 +217,12 @@ class NewsSpider(Spider):
 
         reasons = {reason.split(":")[0] for reason in links.errors}
         for reason in links.errors:
-            stats.inc_value(f"newsflow/documents/errors/{reason.split(':')[0]}")
+            stats.inc_value(counters.under(counters.DOCUMENTS_ERRORS, reason.split(":")[0]))
         if reasons & RECOVERY_REASONS:  # not well-formed: read by repairing it
-            stats.inc_value("newsflow/documents/recovered")
-            stats.inc_value(f"newsflow/documents/recovered/{kind}")
+            stats.inc_value(counters.DOCUMENTS_RECOVERED)
+            stats.inc_value(counters.under(counters.DOCUMENTS_RECOVERED, kind))
         for reason, count in links.skipped.items():
-            stats.inc_value(f"newsflow/documents/skipped/{reason}", count)
+            stats.inc_value(counters.under(counters.DOCUMENTS_SKIPPED, reason), count)
         if self.doc_state is not None:
             self.doc_state.remember(
                 response.url, _header(response, b"ETag"), _header(response, b"Last-Modified"), links
@@ -234,10 +235,10 @@ class NewsSpider(Spider):
             page, max_pages = response.meta["page"], response.meta["max_pages"]
             if page >= max_pages:
                 if links.documents:
-                    self.crawler.stats.inc_value("newsflow/listings/page_cap_reached")
+                    self.crawler.stats.inc_value(counters.LISTINGS_PAGE_CAP_REACHED)
                 return
             if self.listing_is_past_window(links.articles):
-                self.crawler.stats.inc_value("newsflow/listings/stopped_past_window")
+                self.crawler.stats.inc_value(counters.LISTINGS_STOPPED_PAST_WINDOW)
                 return
             for url in links.documents[:1]:
                 req = self.document_request(url, "listing", page=page + 1, max_pages=max_pages)
@@ -246,7 +247,7 @@ class NewsSpider(Spider):
         elif kind == "sitemap":
             for url in links.documents:
                 if not self.source_allows(url):
-                    self.crawler.stats.inc_value("newsflow/documents/offsite")
+                    self.crawler.stats.inc_value(counters.DOCUMENTS_OFFSITE)
                     continue
                 req = self.document_request(url, "sitemap")
                 if req is not None:
@@ -268,34 +269,34 @@ class NewsSpider(Spider):
         from transforms.urls import canonicalize_url
 
         stats = self.crawler.stats
-        stats.inc_value("newsflow/candidates/found")
+        stats.inc_value(counters.CANDIDATES_FOUND)
         if not self.source_allows(candidate.url) or not self.source.is_article_url(candidate.url):
-            stats.inc_value("newsflow/candidates/not_article_url")
+            stats.inc_value(counters.CANDIDATES_NOT_ARTICLE_URL)
             return None
         if not is_candidate_in_window(candidate, self.window_start, self.window_end):
-            stats.inc_value("newsflow/candidates/outside_window")
+            stats.inc_value(counters.CANDIDATES_OUTSIDE_WINDOW)
             return None
         try:
             key = canonicalize_url(candidate.url)
         except ValueError:
-            stats.inc_value("newsflow/candidates/bad_url")
+            stats.inc_value(counters.CANDIDATES_BAD_URL)
             return None
         if key in self.known and not needs_refetch(candidate, self.known[key]):
-            stats.inc_value("newsflow/articles/known_skipped")
+            stats.inc_value(counters.ARTICLES_KNOWN_SKIPPED)
             return None
         if self.doc_state is not None and self.doc_state.skips_page(
             key, candidate, self.window_start, self.window_end
         ):
-            stats.inc_value("newsflow/articles/known_outside_window")
+            stats.inc_value(counters.ARTICLES_KNOWN_OUTSIDE_WINDOW)
             return None
         if key in self.seen_articles:
-            stats.inc_value("newsflow/candidates/duplicate")
+            stats.inc_value(counters.CANDIDATES_DUPLICATE)
             return None
         if len(self.seen_articles) >= MAX_ARTICLES:
-            stats.inc_value("newsflow/candidates/over_budget")
+            stats.inc_value(counters.CANDIDATES_OVER_BUDGET)
             return None
         self.seen_articles.add(key)
-        stats.inc_value("newsflow/articles/requested")
+        stats.inc_value(counters.ARTICLES_REQUESTED)
         return Request(
             candidate.url,
             callback=self.parse_article,
@@ -310,33 +311,33 @@ class NewsSpider(Spider):
         from scrapers.extract import extract
 
         stats = self.crawler.stats
-        stats.inc_value("newsflow/articles/fetched")
+        stats.inc_value(counters.ARTICLES_FETCHED)
         fetched_at = datetime.now(UTC)
         cpu_started = time.thread_time()
         extracted = extract(self.decode_page(response), response.url, self.source)
-        stats.inc_value("newsflow/extract/cpu_us", int((time.thread_time() - cpu_started) * 1e6))
+        stats.inc_value(counters.EXTRACT_CPU_US, int((time.thread_time() - cpu_started) * 1e6))
         if not self.gc_frozen:
             self.freeze_startup_objects()
         published = extracted.published_at
         if not extracted.is_article:
-            stats.inc_value("newsflow/articles/not_article")
-            stats.inc_value(f"newsflow/articles/not_article/{_slug(extracted)}")
+            stats.inc_value(counters.ARTICLES_NOT_ARTICLE)
+            stats.inc_value(counters.under(counters.ARTICLES_NOT_ARTICLE, _slug(extracted)))
             self.remember_page(response, None, is_article=False)
             return
         if published is not None and not is_date_in_window(
             published, self.window_start, self.window_end
         ):
-            stats.inc_value("newsflow/articles/outside_window")
+            stats.inc_value(counters.ARTICLES_OUTSIDE_WINDOW)
             self.remember_page(response, published, is_article=True)
             return
         if published is None:
-            stats.inc_value("newsflow/articles/no_date")
+            stats.inc_value(counters.ARTICLES_NO_DATE)
         record = build_record(
             extracted, self.source, crawled_at=fetched_at, http_status=response.status,
             discovered_via=response.meta.get("via"),
             raw_ref=archive_response(self.archive, response, fetched_at=fetched_at),
         )
-        stats.inc_value("newsflow/articles/staged")
+        stats.inc_value(counters.ARTICLES_STAGED)
         yield record
 
     def decode_page(self, response: Response) -> str:
@@ -348,7 +349,7 @@ class NewsSpider(Spider):
 
         page = decode_page(response.body, response.headers.get(b"Content-Type"))
         if page.replaced and not looks_binary(page.text):
-            self.crawler.stats.inc_value("newsflow/articles/decoded_with_replacement")
+            self.crawler.stats.inc_value(counters.ARTICLES_DECODED_WITH_REPLACEMENT)
         return page.text
 
     def freeze_startup_objects(self) -> None:
@@ -390,7 +391,7 @@ class NewsSpider(Spider):
             reason = f"http_{failure.value.response.status}"
         elif failure.check(IgnoreRequest):
             if "robots.txt" in message:
-                stats.inc_value(f"newsflow/robots_refused/{role}")
+                stats.inc_value(counters.under(counters.ROBOTS_REFUSED, role))
                 self.report_lists["robots_refused"].append(request.url)
                 return
             reason = getattr(failure.value, "reason", None) or _ignored_reason(message)
@@ -398,8 +399,8 @@ class NewsSpider(Spider):
             reason = "too_large"
         else:
             reason = type(failure.value).__name__
-        stats.inc_value(f"newsflow/{role}s/failed")
-        stats.inc_value(f"newsflow/{role}s/failed/{reason}")
+        stats.inc_value(counters.failed(role))
+        stats.inc_value(counters.under(counters.failed(role), reason))
         self.report_lists["errors"].append(
             {"url": request.url, "role": role, "reason": f"{reason}: {failure.value}"[:300]}
         )
