@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,15 @@ import pandas as pd
 
 from transforms.dedupe import dedupe_articles, fold_into_stored
 from transforms.lake import MergeResult, merge_articles, merge_quarantine
-from transforms.normalize import RECORD_COLUMN, normalize_articles, parse_timestamp, record_json
+from transforms.normalize import (
+    OUTPUT_COLUMNS,
+    RECORD_COLUMN,
+    empty_frame,
+    normalize_record,
+    parse_timestamp,
+    record_json,
+    typed_frame,
+)
 from transforms.source_ids import INVALID_SOURCE, SOURCE_ID
 from transforms.stages import StageTimer
 from transforms.stories import add_story_ids
@@ -67,38 +76,73 @@ class RunSummary:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
-def _file_source(records: list[dict[str, Any]]) -> str:
+CHUNK_ROWS = 10_000
+"""Staged files are normalised and validated in groups of about this many lines (whole files),
+so the raw records never exist for the whole day at once."""
+
+
+def _file_source(records: list[tuple[int, dict[str, Any]]]) -> str:
     """The most common valid source id among a file's records (for unparseable lines)."""
-    counts = Counter(r.get("source") for r in records
+    counts = Counter(r.get("source") for _, r in records
                      if isinstance(r.get("source"), str) and SOURCE_ID.match(r["source"]))
     return counts.most_common(1)[0][0] if counts else INVALID_SOURCE
 
 
-def read_staged(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Records of one staged JSONL file and stand-in rows for lines that are not JSON objects."""
-    records: list[dict[str, Any]] = []
-    broken: list[dict[str, Any]] = []
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Numbered non-blank lines of a staged JSONL file (undecodable bytes replaced)."""
     with open(path, encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except ValueError:
-                value = None
-            if isinstance(value, dict):
-                value[RECORD_COLUMN] = record_json(value)
-                records.append(value)
-            else:
-                broken.append({"line": number, "text": line.rstrip("\n")[:10_000],
-                               "file": str(path)})
+            if line.strip():
+                yield number, line
+
+
+def _parse(line: str) -> Any:
+    """The JSON value of one line, or None when it is not JSON."""
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def read_staged(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+    """Records of one staged JSONL file with their line numbers, and stand-in rows for lines
+    that are not JSON objects."""
+    records: list[tuple[int, dict[str, Any]]] = []
+    broken: list[dict[str, Any]] = []
+    for number, line in _lines(path):
+        value = _parse(line)
+        if isinstance(value, dict):
+            records.append((number, value))
+        else:
+            broken.append({"line": number, "text": line.rstrip("\n")[:10_000],
+                           "file": str(path)})
     source = _file_source(records)
-    crawled = max((r["crawled_at"] for r in records if isinstance(r.get("crawled_at"), str)),
+    crawled = max((r["crawled_at"] for _, r in records if isinstance(r.get("crawled_at"), str)),
                   default=None)
     for item in broken:
         item["source"] = source
         item["crawled_at"] = crawled
     return records, broken
+
+
+class RecordText:
+    """The quarantine text of a staged record from its ``(file, line)`` reference.
+
+    Rows carry only the reference until validation refuses them; the line is then read again
+    (the last file read is kept, as refused rows come in file order) and serialised as
+    ``record_json`` would have serialised it when it was first read.
+    """
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self.cached: tuple[int, dict[int, str]] | None = None
+
+    def __call__(self, ref: tuple[int, int]) -> str:
+        """``record_json`` of line ``ref[1]`` of file ``ref[0]``."""
+        file, line = ref
+        if self.cached is None or self.cached[0] != file:
+            self.cached = (file, dict(_lines(self.paths[file])))
+        return record_json(_parse(self.cached[1][line]))
 
 
 def _broken_quarantine(broken: list[dict[str, Any]], run_id: str, now: pd.Timestamp
@@ -133,39 +177,78 @@ def _record_source(record: dict[str, Any]) -> str:
     return source if isinstance(source, str) and SOURCE_ID.match(source) else INVALID_SOURCE
 
 
+def _check(records: list[tuple[int, int, dict[str, Any]]], run_id: str, now: pd.Timestamp,
+           record_text: RecordText, timer: StageTimer) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise and validate a group of staged records: (valid rows, quarantine rows)."""
+    with timer.stage("normalize", len(records)):
+        rows = []
+        for file, line, record in records:
+            record[RECORD_COLUMN] = (file, line)  # the text is made only if the row is refused
+            rows.append(normalize_record(record, run_id))
+        records.clear()
+        normalized = typed_frame(pd.DataFrame(rows, columns=OUTPUT_COLUMNS))
+        del rows
+    with timer.stage("validate", len(normalized)):
+        return split_valid(normalized, now=now, run_id=run_id, record_text=record_text)
+
+
+def check_staged(paths: list[Path], run_id: str, now: pd.Timestamp,
+                 counts: dict[str, SourceCounts], timer: StageTimer,
+                 chunk_rows: int = CHUNK_ROWS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read, normalise and validate staged files a group at a time: (valid, quarantine rows).
+
+    Counts every staged line under its source.  The rows are those of one ``split_valid`` over
+    the whole day, in the same order (refused records, then lines that are not JSON).
+    """
+    record_text = RecordText([Path(p) for p in paths])
+    valid: list[pd.DataFrame] = []
+    refused: list[pd.DataFrame] = []
+    broken: list[dict[str, Any]] = []
+    group: list[tuple[int, int, dict[str, Any]]] = []
+    for file, path in enumerate(record_text.paths):
+        with timer.stage("read"):
+            good, bad = read_staged(path)
+        with timer.stage("frame", len(good) + len(bad)):
+            sources = [_record_source(r) for _, r in good] + [b["source"] for b in bad]
+            _count(counts, pd.Series(sources, dtype=object), "staged")
+        group.extend((file, line, record) for line, record in good)
+        broken.extend(bad)
+        del good, bad
+        if len(group) >= chunk_rows or (group and file == len(record_text.paths) - 1):
+            ok, refused_rows = _check(group, run_id, now, record_text, timer)
+            valid.append(ok)
+            refused.append(refused_rows)
+    with timer.stage("validate"):
+        refused.append(_broken_quarantine(broken, run_id, now))
+        if not valid:
+            valid.append(split_valid(empty_frame(), now=now, run_id=run_id)[0])
+        return _concat(valid), _concat(refused)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames one after another with a fresh index (the frame itself when there is one)."""
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
 def process_staged(paths: list[Path], run_id: str, root: str | Path | None = None,
                    timer: StageTimer | None = None) -> RunSummary:
     """Process staged JSONL files into the lake and return per-source counts.
 
+    Only the valid rows of the whole day are held (and, of refused ones, their quarantine
+    rows); intermediate frames are freed as soon as the next stage has what it needs.
     ``timer`` (optional) is told each stage as it runs, so a benchmark can time this very code.
     """
     timer = timer or StageTimer()
     now = pd.Timestamp(datetime.now(UTC)).as_unit("us")
-    records: list[dict[str, Any]] = []
-    broken: list[dict[str, Any]] = []
-    with timer.stage("read"):
-        for path in paths:
-            good, bad = read_staged(Path(path))
-            records.extend(good)
-            broken.extend(bad)
-    total = len(records) + len(broken)
     counts: dict[str, SourceCounts] = {}
-    with timer.stage("frame", total):
-        staged_sources = [_record_source(r) for r in records] + [b["source"] for b in broken]
-        _count(counts, pd.Series(staged_sources, dtype=object), "staged")
-        staged = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    with timer.stage("normalize", len(staged)):
-        normalized = normalize_articles(staged, run_id)
-    with timer.stage("validate", len(normalized)):
-        valid, quarantine = split_valid(normalized, now=now, run_id=run_id)
-        quarantine = pd.concat([quarantine, _broken_quarantine(broken, run_id, now)],
-                               ignore_index=True)
+    valid, quarantine = check_staged(paths, run_id, now, counts, timer)
     with timer.stage("dedupe", len(valid)):
         kept, _ = dedupe_articles(valid)
         _count(counts, valid["source"], "valid")
         _count(counts, quarantine["source"], "quarantined")
         for source, n in valid["source"].value_counts().items():
             counts[str(source)].duplicates = int(n) - int((kept["source"] == source).sum())
+        del valid
         kept, folded = fold_into_stored(kept, root)
         for source, n in folded.items():
             counts.setdefault(source, SourceCounts()).duplicates_of_stored = n
@@ -173,6 +256,7 @@ def process_staged(paths: list[Path], run_id: str, root: str | Path | None = Non
         kept = add_story_ids(kept, root)
     with timer.stage("merge", len(kept)):
         articles = merge_articles(kept, root)
+        del kept
     with timer.stage("quarantine", len(quarantine)):
         quarantined = merge_quarantine(quarantine, root)
     _apply_merge(counts, articles, quarantined)

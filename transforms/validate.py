@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -148,8 +149,13 @@ def _schema_problems(df: pd.DataFrame) -> dict[Any, str]:
 
 
 def split_valid(df: pd.DataFrame, now: datetime | pd.Timestamp | None = None,
-                run_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split normalised rows into (valid articles, quarantine rows with reasons)."""
+                run_id: str | None = None, record_text: Callable[[Any], str] | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split normalised rows into (valid articles, quarantine rows with reasons).
+
+    ``record_text`` (optional) turns a refused row's ``RECORD_COLUMN`` value into the record's
+    text, for callers that keep only a reference to each record until it is refused.
+    """
     stamp = _now(now)
     df = df.reset_index(drop=True)
     rows = dict(zip(df.index, df.to_dict(orient="records"), strict=True))
@@ -162,6 +168,8 @@ def split_valid(df: pd.DataFrame, now: datetime | pd.Timestamp | None = None,
         if not found:
             continue
         row = rows[idx]
+        if record_text is not None:
+            row = {**row, RECORD_COLUMN: record_text(row[RECORD_COLUMN])}
         stage = "normalize" if row.get(ISSUES_COLUMN) else "validate"
         if row.get("is_article") is False and len(found) == 1:
             stage = "extract"
