@@ -131,12 +131,6 @@ class RetryAfterMiddleware(RetryMiddleware):
         return self._retry(request, response_status_message(response.status)) or response
 
 
-def host_in_domains(url: str, domains: list[str]) -> bool:
-    """True if the host of ``url`` (port ignored) is one of ``domains`` or a subdomain of one."""
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in domains)
-
-
 class RedirectGuardMiddleware:
     """Refuse (and count) redirect loops, non-http(s) targets and hops off ``allowed_domains``.
 
@@ -168,8 +162,8 @@ class RedirectGuardMiddleware:
         if urlsplit(target).scheme not in ("http", "https"):
             stats.inc_value(counters.REDIRECTS_SCHEME)
             raise RefusedRequest("redirect_scheme", f"redirect to {target!r} from {request.url}")
-        domains = getattr(self.crawler.spider, "allowed_domains", None)
-        if domains and not host_in_domains(target, domains):
+        source = getattr(self.crawler.spider, "source", None)
+        if source is not None and not source.allows(target):
             stats.inc_value(counters.REDIRECTS_OFFSITE)
             raise RefusedRequest(
                 "offsite_redirect", f"redirect off the source's domains: {request.url} -> {target}"

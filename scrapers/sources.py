@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,41 @@ def check_http_url(value: str) -> str:
     if not parts.hostname:
         raise ValueError(f"URL {value!r} has no host")
     return value
+
+
+def normalize_host(host: str) -> str:
+    """A host as ``allowed_domains`` spell it: lower case, no trailing dot, IDNA ``xn--`` form.
+
+    Returns "" for a host that has no IDNA form (an empty or over-long label).
+    """
+    host = host.strip().lower().rstrip(".")
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+
+
+def on_domains(url: str, domains: Iterable[str]) -> bool:
+    """True if the host of ``url`` is one of ``domains`` or a subdomain of one.
+
+    The port is ignored; case, a trailing dot and Unicode (IDNA) spellings are normalised on
+    both sides.  ``www.`` is an ordinary label: ``example.com`` covers ``www.example.com``,
+    ``www.example.com`` does not cover ``example.com``.  A URL that does not parse is not on
+    any domain.
+    """
+    try:
+        host = normalize_host(urlsplit(url).hostname or "")
+    except ValueError:
+        return False
+    if not host:
+        return False
+    for domain in domains:
+        domain = normalize_host(domain)
+        if domain and (host == domain or host.endswith("." + domain)):
+            return True
+    return False
 
 
 class _Strict(BaseModel):
@@ -175,6 +211,10 @@ class Source(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def allows(self, url: str) -> bool:
+        """True if ``url`` is on one of the source's allowed domains (see ``on_domains``)."""
+        return on_domains(url, self.allowed_domains)
 
     def is_article_url(self, url: str) -> bool:
         """True if the URL matches ``article_url_pattern`` (or no pattern is set)."""

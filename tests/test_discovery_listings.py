@@ -8,12 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scrapers.discovery.listings import (
-    MAX_HTML_BYTES,
-    date_from_url,
-    follow_listing,
-    parse_listing,
-)
+from scrapers.discovery.links import date_from_url
+from scrapers.discovery.listings import MAX_HTML_BYTES, follow_listing, parse_listing
 from tests.sources_helpers import make_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "discovery"

@@ -1,7 +1,7 @@
 """Stream one CC-NEWS WARC and keep the registry's articles published inside a UTC day.
 
 A response is kept when its host is one of a source's allowed domains
-(``scrapers.middlewares.host_in_domains``), its URL matches the source's article pattern, it
+(``Source.allows``), its URL matches the source's article pattern, it
 is a 2xx HTML page, ``extract()`` finds an article in it, and that article was published inside
 the day (``scrapers.discovery.window.is_date_in_window``; a page printing only a date is kept on
 that date; an undated one is dropped, since its day is unknown).  Every other record is only
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from scrapers.ccnews.archive import ArchiveStore, make_raw_ref
+from scrapers.sources import on_domains
 
 if TYPE_CHECKING:
     from scrapers.sources import Source
@@ -53,21 +54,18 @@ class SourceMatcher:
     """Which registry source a URL belongs to: host in its domains and article pattern met."""
 
     def __init__(self, sources: list[Source]) -> None:
-        from scrapers.middlewares import host_in_domains
-
         self.sources = list(sources)
         self.domains = sorted({d for s in self.sources for d in s.allowed_domains})
-        self.host_in_domains = host_in_domains
 
     def match(self, url: str) -> tuple[Source | None, str]:
         """(the first matching source, or None; why not: ``other_host``/``not_article_url``).
 
         ``ambiguous`` says a second source matched too (the first in registry order wins).
         """
-        if not self.host_in_domains(url, self.domains):
+        if not on_domains(url, self.domains):
             return None, "other_host"
         found = [s for s in self.sources
-                 if self.host_in_domains(url, s.allowed_domains) and s.is_article_url(url)]
+                 if s.allows(url) and s.is_article_url(url)]
         if not found:
             return None, "not_article_url"
         return found[0], "ambiguous" if len(found) > 1 else "matched"

@@ -8,7 +8,7 @@ from datetime import tzinfo
 from lxml import etree
 
 from scrapers.discovery import Candidate, DocumentLinks
-from scrapers.discovery.listings import add_candidates, clean_url
+from scrapers.discovery.links import add_candidates, clean_url
 from scrapers.discovery.window import parse_date
 from scrapers.discovery.xml import (
     DiscoveryXMLError,

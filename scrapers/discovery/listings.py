@@ -1,22 +1,17 @@
-"""Listing pages: article links on a section/listing/archive HTML page, and its next page.
-
-Also home to the URL helpers the other strategies share (``clean_url``, ``is_same_site``,
-``url_key``, ``date_from_url``).
-"""
+"""Listing pages: article links on a section/listing/archive HTML page, and its next page."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, tzinfo
-from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
 from lxml import etree
 from w3lib.encoding import html_to_unicode
-from w3lib.url import canonicalize_url
 
 from scrapers.discovery import Candidate, DocumentLinks
+from scrapers.discovery.links import clean_url, date_from_url, url_key
 from scrapers.discovery.window import parse_date, parse_printed_date
 from scrapers.sources import Source
 
@@ -27,62 +22,6 @@ _DATE_CLASS = re.compile(r"date|time|publish|posted|byline|meta", re.IGNORECASE)
 _NEXT_WORDS = {"next", "next page", "older", "older posts", "older entries", "older articles"}
 _NEXT_SYMBOLS = {"›", "»", "→", ">", "next"}
 _ARROWS = re.compile(r"^[\s›»→<>‹«←]+|[\s›»→<>‹«←]+$")
-_ABSOLUTE = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d+)?(?:[/?#]|$)")
-_URL_DATES = [
-    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})/(?P<month>\d{1,2})/(?P<day>\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})[-_](?P<month>\d{2})[-_](?P<day>\d{2})(?!\d)"),
-    re.compile(r"(?<![\d])(?P<year>(?:19|20)\d{2})(?P<month>[01]\d)(?P<day>[0-3]\d)(?!\d)"),
-]
-
-
-def clean_url(href: str | None, base: str) -> str | None:
-    """Resolve ``href`` against ``base``, drop the fragment; None unless absolute http(s)."""
-    if not href:
-        return None
-    href = "".join(href.split())  # stray whitespace/newlines inside attributes
-    if _ABSOLUTE.match(href):  # fast path: most feed and sitemap links are absolute
-        return href.split("#", 1)[0]
-    try:
-        absolute = urldefrag(urljoin(base, href))[0]
-        parts = urlsplit(absolute)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
-
-
-def has_replacement_character(url: str) -> bool:
-    """True for a URL holding U+FFFD (raw or percent-encoded): bytes lost in decoding."""
-    return "\ufffd" in url or ("%" in url and "%EF%BF%BD" in url.upper())
-
-
-def is_same_site(url: str, source: Source) -> bool:
-    """True if the URL's host is one of the source's allowed domains or a subdomain of one."""
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
-    return any(host == d or host.endswith("." + d) for d in source.allowed_domains)
-
-
-def url_key(url: str) -> str:
-    """A canonical form of ``url`` for de-duplication and loop detection."""
-    try:
-        return canonicalize_url(url, keep_fragments=False).rstrip("/")
-    except ValueError:
-        return url
-
-
-def date_from_url(url: str, tz: tzinfo) -> datetime | None:
-    """The date a URL carries (``/2026/11/20/``, ``2026-11-20``, ``20261120``) as local midnight."""
-    parts = urlsplit(url)
-    haystack = f"{parts.path}?{parts.query}"
-    for pattern in _URL_DATES:
-        for match in pattern.finditer(haystack):
-            try:
-                day = datetime(int(match["year"]), int(match["month"]), int(match["day"]))
-            except ValueError:
-                continue
-            return day.replace(tzinfo=tz)
-    return None
 
 
 def parse_html(body: bytes, url: str) -> etree._Element:
@@ -166,7 +105,7 @@ def find_next_page(doc: etree._Element, url: str, source: Source) -> str | None:
     classed = [a for a in doc.iter("a") if "next" in a.get("class", "").lower().split()]
     for anchor in [*rel_next, *labelled, *classed]:
         target = clean_url(anchor.get("href"), base)
-        if target and is_same_site(target, source) and url_key(target) != here:
+        if target and source.allows(target) and url_key(target) != here:
             return target
     return None
 
@@ -190,7 +129,7 @@ def parse_listing(body: bytes, url: str, source: Source) -> DocumentLinks:
             links.errors.append(f"too_many_links: only the first {MAX_LINKS} links examined")
             break
         target = clean_url(anchor.get("href"), base)
-        if target and is_same_site(target, source) and source.is_article_url(target):
+        if target and source.allows(target) and source.is_article_url(target):
             anchors.append((anchor, target))
     keys = {target: url_key(target) for _, target in anchors}
     anchors = [(a, t) for a, t in anchors if keys[t] not in skip]
@@ -245,31 +184,3 @@ def follow_listing(
                 merged.articles.append(candidate)
         page = links.documents[0] if links.documents else None
     return merged, visited
-
-
-def add_candidates(links: DocumentLinks, candidates: Iterable[Candidate | None], source: Source,
-                   missing_reason: str) -> None:
-    """Keep each on-site article candidate once; count entries without a link and off-site ones.
-
-    ``None`` stands for an entry without a usable http(s) link; it is counted under
-    ``missing_reason`` in ``links.errors``.  A link holding U+FFFD is refused and counted.
-    """
-    seen: set[str] = set()
-    missing = offsite = damaged = 0
-    for candidate in candidates:
-        if candidate is None:
-            missing += 1
-        elif has_replacement_character(candidate.url):
-            damaged += 1
-        elif not is_same_site(candidate.url, source):
-            offsite += 1
-        elif source.is_article_url(candidate.url) and candidate.url not in seen:
-            seen.add(candidate.url)
-            links.articles.append(candidate)
-    if missing:
-        links.errors.append(f"{missing_reason}: {missing} entries without a usable http(s) link")
-    if offsite:
-        links.errors.append(f"offsite_links: {offsite} entries link outside allowed_domains")
-    if damaged:
-        links.errors.append(f"bad_url_characters: {damaged} links hold U+FFFD (undecodable "
-                            "bytes) and were refused")

@@ -12,11 +12,10 @@ from datetime import datetime, tzinfo
 from lxml import etree
 
 from scrapers.discovery import Candidate, DocumentLinks
-from scrapers.discovery.listings import (
+from scrapers.discovery.links import (
     add_candidates,
     clean_url,
     has_replacement_character,
-    is_same_site,
     url_key,
 )
 from scrapers.discovery.window import parse_date
@@ -64,7 +63,7 @@ def _children_of_index(
         if target is None or url_key(target) in seen:
             continue
         seen.add(url_key(target))
-        if not is_same_site(target, source):
+        if not source.allows(target):
             offsite += 1
             continue
         lastmod = parse_date(child_text(child, "lastmod"), source.tz)

@@ -16,7 +16,6 @@ import time
 from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -246,7 +245,7 @@ class NewsSpider(Spider):
                     yield req
         elif kind == "sitemap":
             for url in links.documents:
-                if not self.source_allows(url):
+                if not self.source.allows(url):
                     self.crawler.stats.inc_value(counters.DOCUMENTS_OFFSITE)
                     continue
                 req = self.document_request(url, "sitemap")
@@ -260,17 +259,13 @@ class NewsSpider(Spider):
             return False
         return max(dated) < self.window_start - timedelta(days=1)
 
-    def source_allows(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.source.allowed_domains)
-
     def article_request(self, candidate: Candidate) -> Request | None:
         from scrapers.discovery.window import is_candidate_in_window
         from transforms.urls import canonicalize_url
 
         stats = self.crawler.stats
         stats.inc_value(counters.CANDIDATES_FOUND)
-        if not self.source_allows(candidate.url) or not self.source.is_article_url(candidate.url):
+        if not self.source.allows(candidate.url) or not self.source.is_article_url(candidate.url):
             stats.inc_value(counters.CANDIDATES_NOT_ARTICLE_URL)
             return None
         if not is_candidate_in_window(candidate, self.window_start, self.window_end):
