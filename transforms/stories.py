@@ -13,6 +13,15 @@ Method (vectorised numpy, deterministic across processes and machines):
 3. Every remaining pair is checked with the exact Jaccard of its shingle sets; pairs at or
    above ``STORY_THRESHOLD`` are edges, and connected rows form one story.
 
+Bounded worst case: pairs are made one band at a time, never for all bands at once.  A bucket
+of up to ``MAX_BUCKET_ROWS`` (64) rows proposes all its pairs; a larger one (many bodies sharing
+text) only pairs each row with the next ``CAPPED_LINKS`` (8) rows of the bucket, so a band
+proposes at most 32 pairs per row and the whole grouping at most 2,048.  The pairs and rows the
+cap skipped are counted in ``StoryStats``.  A pair whose rows are already in one story (union-
+find) is not checked, since it cannot change the stories, and a pair is checked at most once.
+On the 20k synthetic set the largest bucket has 10 rows, so the cap never applies there and the
+stories are the same as checking every candidate.
+
 Threshold 0.3, from ``bench/dedup.py`` (20k synthetic articles: wire copies made by word
 substitutions, sentence swaps, cuts and additions; hard negatives that reuse 2-4 sentences of
 another story; figures in ``bench/results.md``): hard negatives reach Jaccard 0.21 at p99 and
@@ -31,7 +40,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -51,7 +60,8 @@ NUM_PERM = 128
 ROWS = 2
 MIN_ESTIMATE = 0.15
 BANDS = NUM_PERM // ROWS
-MAX_BUCKET_PAIRS = 64
+MAX_BUCKET_ROWS = 64
+CAPPED_LINKS = 8
 CONTEXT_COLUMNS = ["article_id", "source", "body", "content_hash", "story_id", "published_at",
                    "date"]
 METHOD_NOTE = (
@@ -78,11 +88,22 @@ _SEED = 20261121
 
 @dataclass
 class StoryStats:
-    """Counts of one grouping: pairs proposed, pairs and rows the bucket cap skipped, checks."""
+    """Counts of one grouping: pairs proposed, pairs and rows the bucket cap skipped, checks.
+
+    ``candidates``: pairs proposed by LSH buckets, summed over bands, plus equal-hash pairs;
+    ``candidates_capped``: bucket pairs the cap did not propose, summed over bands;
+    ``rows_capped``: rows that were in at least one capped bucket; ``largest_bucket``: rows in
+    the largest bucket; ``pairs_same_story``: proposals skipped because both rows were already
+    in one story; ``pairs_low_estimate``: dropped by the MinHash estimate; ``pairs_checked``:
+    exact Jaccard computations.
+    """
 
     candidates: int = 0
     candidates_capped: int = 0
     rows_capped: int = 0
+    largest_bucket: int = 0
+    pairs_same_story: int = 0
+    pairs_low_estimate: int = 0
     pairs_checked: int = 0
 
 
@@ -194,12 +215,17 @@ def minhash_signatures(shingles: Shingles, num_perm: int = NUM_PERM,
     return sig
 
 
-def candidate_pairs(sig: np.ndarray, rows: int = ROWS,
-                    max_bucket_pairs: int = MAX_BUCKET_PAIRS) -> np.ndarray:
-    """Pairs (i < j) that share a whole LSH band of their signatures, as an (m, 2) array."""
+def band_pairs(sig: np.ndarray, rows: int = ROWS, stats: StoryStats | None = None
+               ) -> Iterator[np.ndarray]:
+    """Each LSH band's candidate pairs (i < j, distinct), one band at a time, bucket cap applied.
+
+    A bucket of up to ``MAX_BUCKET_ROWS`` rows proposes all its pairs; in a larger one each row
+    is paired only with the next ``CAPPED_LINKS`` rows (in index order), and the pairs and rows
+    that the cap skips are counted in ``stats``.
+    """
     n, num_perm = sig.shape
-    found = []
     empty = np.all(sig == np.iinfo(np.uint32).max, axis=1)
+    capped_rows = np.zeros(n, dtype=bool)
     for band in range(num_perm // rows):
         cols = sig[:, band * rows:(band + 1) * rows].astype(np.uint64)
         key = np.full(n, np.uint64(band), dtype=np.uint64)
@@ -208,13 +234,47 @@ def candidate_pairs(sig: np.ndarray, rows: int = ROWS,
                 key = _mix(key * _SHINGLE_PRIME + cols[:, c])
         order = np.argsort(key, kind="stable")
         order = order[~empty[order]]
-        sorted_keys = key[order]
-        for d in range(1, max_bucket_pairs + 1):
-            same = sorted_keys[d:] == sorted_keys[:-d]
-            if not same.any():
-                break
-            found.append(np.stack([order[:-d][same], order[d:][same]], axis=1))
-    return _unique_pairs(found, n)
+        pairs = _bucket_pairs(order, key[order], capped_rows, stats)
+        if len(pairs):
+            yield pairs
+    if stats is not None:
+        stats.rows_capped = int(capped_rows.sum())
+
+
+def _bucket_pairs(order: np.ndarray, sorted_keys: np.ndarray, capped_rows: np.ndarray,
+                  stats: StoryStats | None) -> np.ndarray:
+    """Pairs of rows in the same bucket (runs of equal sorted keys), capped per bucket."""
+    m = len(order)
+    if m < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    sizes = np.diff(np.r_[first, m])
+    bucket = np.repeat(np.arange(len(first)), sizes)
+    size_at = sizes[bucket]
+    capped = size_at > MAX_BUCKET_ROWS
+    after = size_at - 1 - (np.arange(m) - first[bucket])
+    links = np.where(capped, np.minimum(after, CAPPED_LINKS), after)
+    left = np.repeat(np.arange(m), links)
+    right = left + 1 + _ranks(links)
+    pairs = np.sort(np.stack([order[left], order[right]], axis=1), axis=1)
+    if stats is not None:
+        big = sizes > MAX_BUCKET_ROWS
+        stats.candidates += len(pairs)
+        stats.candidates_capped += int((sizes[big] * (sizes[big] - 1) // 2).sum()
+                                       - links[capped].sum())
+        stats.largest_bucket = max(stats.largest_bucket, int(sizes.max()))
+        capped_rows[order[capped]] = True
+    return pairs
+
+
+def candidate_pairs(sig: np.ndarray, rows: int = ROWS, stats: StoryStats | None = None
+                    ) -> np.ndarray:
+    """Distinct pairs (i < j) that share a whole LSH band of their signatures, as (m, 2)."""
+    n = len(sig)
+    seen = np.zeros(0, dtype=np.int64)
+    for pairs in band_pairs(sig, rows, stats):
+        seen = _distinct(np.concatenate([seen, pairs[:, 0] * n + pairs[:, 1]]))
+    return np.stack([seen // n, seen % n], axis=1)
 
 
 def _unique_pairs(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -224,8 +284,31 @@ def _unique_pairs(parts: list[np.ndarray], n: int) -> np.ndarray:
     pairs = np.concatenate(parts).astype(np.int64)
     pairs = np.sort(pairs, axis=1)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    codes = _distinct(pairs[:, 0] * n + pairs[:, 1])
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _distinct(codes: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int64 array (sort-based)."""
+    codes = np.sort(codes.astype(np.int64, copy=False))
+    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+
+
+def _contains(sorted_codes: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Whether each of ``codes`` is in the sorted array ``sorted_codes``."""
+    if not len(sorted_codes):
+        return np.zeros(len(codes), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_codes, codes), len(sorted_codes) - 1)
+    return sorted_codes[at] == codes
+
+
+def estimates(sig: np.ndarray, pairs: np.ndarray, chunk: int = 65_536) -> np.ndarray:
+    """MinHash estimate of the Jaccard similarity of each pair (computed in chunks)."""
+    out = np.zeros(len(pairs), dtype=np.float64)
+    for lo in range(0, len(pairs), chunk):
+        part = pairs[lo:lo + chunk]
+        out[lo:lo + chunk] = (sig[part[:, 0]] == sig[part[:, 1]]).mean(axis=1)
+    return out
 
 
 def equal_hash_pairs(content_hashes: Sequence[str | None]) -> np.ndarray:
@@ -239,15 +322,25 @@ def equal_hash_pairs(content_hashes: Sequence[str | None]) -> np.ndarray:
 
 def jaccard(shingles: Shingles, pairs: np.ndarray) -> np.ndarray:
     """Exact Jaccard similarity of the shingle sets of each pair."""
-    out = np.zeros(len(pairs), dtype=np.float64)
     sets: dict[int, np.ndarray] = {}
-    for n, (i, j) in enumerate(pairs.tolist()):
-        a = sets[i] if i in sets else sets.setdefault(i, shingles.of(i))
-        b = sets[j] if j in sets else sets.setdefault(j, shingles.of(j))
-        if len(a) and len(b):
-            common = len(np.intersect1d(a, b, assume_unique=True))
-            out[n] = common / (len(a) + len(b) - common)
-    return out
+    return np.array([_set_jaccard(_set_of(shingles, sets, i), _set_of(shingles, sets, j))
+                     for i, j in pairs.tolist()], dtype=np.float64)
+
+
+def _set_of(shingles: Shingles, sets: dict[int, np.ndarray], i: int) -> np.ndarray:
+    """Distinct shingles of body ``i``, computed once per ``sets`` cache."""
+    found = sets.get(i)
+    if found is None:
+        found = sets[i] = shingles.of(i)
+    return found
+
+
+def _set_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard similarity of two sorted distinct arrays (0 if either is empty)."""
+    if not len(a) or not len(b):
+        return 0.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common)
 
 
 def scored_pairs(bodies: Sequence[str], content_hashes: Sequence[str | None] | None = None,
@@ -260,8 +353,7 @@ def scored_pairs(bodies: Sequence[str], content_hashes: Sequence[str | None] | N
     shingles = shingle_bodies(bodies, k)
     sig = minhash_signatures(shingles)
     pairs = candidate_pairs(sig)
-    estimate = (sig[pairs[:, 0]] == sig[pairs[:, 1]]).mean(axis=1)
-    parts = [pairs[estimate >= min_estimate]]
+    parts = [pairs[estimates(sig, pairs) >= min_estimate]]
     if content_hashes is not None:
         parts.append(equal_hash_pairs(content_hashes))
     pairs = _unique_pairs(parts, max(len(bodies), 1))
@@ -285,16 +377,90 @@ def connected_labels(n: int, edges: np.ndarray) -> np.ndarray:
     return np.array([find(x) for x in range(n)], dtype=np.int64)
 
 
+class _Grouping:
+    """Union-find over bodies that checks a proposed pair only if it could join two stories."""
+
+    def __init__(self, shingles: Shingles, sig: np.ndarray, threshold: float,
+                 stats: StoryStats) -> None:
+        """Every body in a story of its own."""
+        self.shingles, self.sig, self.threshold, self.stats = shingles, sig, threshold, stats
+        self.parent = list(range(len(sig)))
+        self.seen = np.zeros(0, dtype=np.int64)
+        self.sets: dict[int, np.ndarray] = {}
+
+    def find(self, x: int) -> int:
+        """Root (smallest member) of ``x``'s story, halving the path."""
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def roots(self) -> np.ndarray:
+        """Root of every body, fully compressed."""
+        roots = np.array(self.parent, dtype=np.int64)
+        while True:
+            up = roots[roots]
+            if np.array_equal(up, roots):
+                return roots
+            roots = up
+
+    def check(self, pairs: np.ndarray, min_estimate: float | None = MIN_ESTIMATE) -> None:
+        """Join the stories of each new pair whose exact Jaccard reaches the threshold."""
+        n = len(self.parent)
+        codes = _distinct(pairs[:, 0] * n + pairs[:, 1])
+        roots = self.roots()
+        apart = roots[codes // n] != roots[codes % n]
+        self.stats.pairs_same_story += int((~apart).sum())
+        codes = codes[apart]
+        codes = codes[~_contains(self.seen, codes)]
+        self.seen = _distinct(np.concatenate([self.seen, codes]))
+        pairs = np.stack([codes // n, codes % n], axis=1)
+        if min_estimate is not None and len(pairs):
+            likely = estimates(self.sig, pairs) >= min_estimate
+            self.stats.pairs_low_estimate += int((~likely).sum())
+            pairs = pairs[likely]
+        for i, j in pairs.tolist():
+            ri, rj = self.find(i), self.find(j)
+            if ri == rj:
+                self.stats.pairs_same_story += 1
+                continue
+            self.stats.pairs_checked += 1
+            score = _set_jaccard(_set_of(self.shingles, self.sets, i),
+                                 _set_of(self.shingles, self.sets, j))
+            if score >= self.threshold:
+                self.parent[max(ri, rj)] = min(ri, rj)
+
+    def labels(self) -> np.ndarray:
+        """Story label (smallest member index) of every body."""
+        return self.roots()
+
+
 def group_bodies(bodies: Sequence[str], threshold: float = STORY_THRESHOLD,
                  content_hashes: Sequence[str | None] | None = None,
-                 stats: StoryStats | None = None) -> np.ndarray:
-    """Story label per body: connected components of pairs with Jaccard >= ``threshold``."""
-    pairs, scores = scored_pairs(bodies, content_hashes)
-    return connected_labels(len(bodies), pairs[scores >= threshold])
+                 stats: StoryStats | None = None, k: int = SHINGLE_WORDS) -> np.ndarray:
+    """Story label per body: connected components of pairs with Jaccard >= ``threshold``.
+
+    Pairs come band by band (bucket cap applied); a pair already in one story is not checked.
+    The counts go to ``stats`` when given.
+    """
+    stats = StoryStats() if stats is None else stats
+    shingles = shingle_bodies(bodies, k)
+    sig = minhash_signatures(shingles)
+    grouping = _Grouping(shingles, sig, threshold, stats)
+    if content_hashes is not None:
+        same = equal_hash_pairs(content_hashes)
+        stats.candidates += len(same)
+        if len(same):
+            grouping.check(same, min_estimate=None)
+    for pairs in band_pairs(sig, stats=stats):
+        grouping.check(pairs)
+    return grouping.labels()
 
 
 def assign_story_ids(batch: pd.DataFrame, context: pd.DataFrame,
-                     threshold: float = STORY_THRESHOLD) -> pd.Series:
+                     threshold: float = STORY_THRESHOLD, stats: StoryStats | None = None
+                     ) -> pd.Series:
     """A story_id for every batch row (aligned to its index), matched against lake rows."""
     if batch.empty:
         return pd.Series([], index=batch.index, dtype=object)
@@ -305,8 +471,8 @@ def assign_story_ids(batch: pd.DataFrame, context: pd.DataFrame,
                       ignore_index=True)
     carried = pd.concat([batch["article_id"].map(stored), others["story_id"]],
                         ignore_index=True)
-    pairs, scores = scored_pairs(nodes["body"].tolist(), nodes["content_hash"].tolist())
-    labels = connected_labels(len(nodes), pairs[scores >= threshold])
+    labels = group_bodies(nodes["body"].tolist(), threshold, nodes["content_hash"].tolist(),
+                          stats)
     ids = _component_ids(nodes, carried, labels)
     return pd.Series(ids[: len(batch)], index=batch.index, dtype=object)
 
@@ -352,13 +518,16 @@ def lookback_dates(days: Iterable[object], lookback: int) -> list[str]:
 
 
 def add_story_ids(df: pd.DataFrame, root: str | Path | None = None,
-                  lookback: int | None = None, threshold: float = STORY_THRESHOLD
-                  ) -> pd.DataFrame:
-    """Rows with ``story_id`` set, matched within the batch and against the lake's look-back."""
+                  lookback: int | None = None, threshold: float = STORY_THRESHOLD,
+                  stats: StoryStats | None = None) -> pd.DataFrame:
+    """Rows with ``story_id`` set, matched within the batch and against the lake's look-back.
+
+    The grouping's counts (pairs proposed, capped, checked) go to ``stats`` when given.
+    """
     if df.empty:
         return df.assign(story_id=pd.Series([], index=df.index, dtype=object))
     days = lookback_days() if lookback is None else lookback
     batch_days = df["date"] if "date" in df else pd.to_datetime(df["published_at"]).dt.date
     context = read_articles(root, dates=lookback_dates(set(batch_days), days),
                             columns=CONTEXT_COLUMNS)
-    return df.assign(story_id=assign_story_ids(df, context, threshold))
+    return df.assign(story_id=assign_story_ids(df, context, threshold, stats))
