@@ -18,7 +18,7 @@ def make_record(source: str, n: int, **overrides: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
         "url": f"https://www.{source}.com.pk/news/{n}?utm_source=rss",
         "canonical_url": f"https://{source}.com.pk/news/{n}", "title": f"Story {n}",
-        "lead": None, "body": f"{BODY}\n\nParagraph {n}.", "authors": [f"By Writer {n}"],
+        "lead": None, "body": f"{BODY}\n\nParagraph {n}.", "authors": [f"Writer {n}"],
         "byline_is_outlet": False, "published_at": "2026-11-21T02:30:00+05:00",
         "published_offset": "+05:00", "modified_at": None, "language": "en",
         "section": "News", "tags": ["budget"], "dateline": "LAHORE", "image_url": None,

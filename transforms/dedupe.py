@@ -15,27 +15,30 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from transforms.lake import read_articles, union_lists
+from transforms.schema import ARTICLE_COLUMNS
 from transforms.stories import lookback_dates, lookback_days
 
 MATCH_COLUMNS = ["article_id", "source", "content_hash", "published_at", "date"]
 """What the cross-run check reads of the window's partitions."""
 
-_COMPLETENESS_FIELDS = ("lead", "published_offset", "modified_at", "language", "section",
-                        "dateline", "image_url", "paywalled", "provenance")
+_COMPLETENESS_COLUMNS = [c for c in ARTICLE_COLUMNS if c.completeness]
+"""Columns that count toward the most complete copy (``completeness`` in the schema)."""
 
 
 def completeness_of(df: pd.DataFrame) -> pd.Series:
-    """How many optional fields each row fills (authors and tags count when non-empty)."""
+    """How many of the completeness columns each row fills (a list column when non-empty)."""
     score = pd.Series(0, index=df.index, dtype="int64")
-    for name in _COMPLETENESS_FIELDS:
-        if name in df:
-            score += df[name].notna().astype("int64")
-    for name in ("authors", "tags"):
-        if name in df:
-            filled = df[name].map(lambda v: v is not None and len(v) > 0)
-            score += filled.astype("int64")
+    for column in _COMPLETENESS_COLUMNS:
+        if column.name not in df:
+            continue
+        if pa.types.is_list(column.type):
+            filled = df[column.name].map(lambda v: v is not None and len(v) > 0)
+        else:
+            filled = df[column.name].notna()
+        score += filled.astype("int64")
     return score
 
 

@@ -1,7 +1,10 @@
-"""Normalise staged records into article rows: text, timestamps, authors, ids and hashes.
+"""Normalise staged records into article rows: text, timestamps, ids and hashes.
 
 Bad values never raise: they become null and a note goes into ``_issues`` so that
-validation can quarantine the row with a useful reason.
+validation can quarantine the row with a useful reason.  Author names and the UTC offset are
+the extractor's to clean and format (``scrapers/extract/authors.py``, ``transforms.schema
+.format_offset``); here they are only checked, so a record from another producer or an older
+extractor that breaks the form is quarantined, not cleaned a second way.
 """
 
 from __future__ import annotations
@@ -16,8 +19,14 @@ from typing import Any
 
 import pandas as pd
 
-from scrapers.extract.dates import PRECISIONS
-from transforms.schema import ARTICLE_FIELD_NAMES
+from transforms.schema import (
+    ARTICLE_COLUMNS,
+    ARTICLE_FIELD_NAMES,
+    OFFSET_PATTERN,
+    PRECISIONS,
+    format_offset,
+)
+from transforms.text import clean_text
 from transforms.urls import article_id_for, canonicalize_url
 
 RECORD_COLUMN = "_record"
@@ -25,18 +34,12 @@ ISSUES_COLUMN = "_issues"
 EXTRA_COLUMNS = ["date", "is_article", RECORD_COLUMN, ISSUES_COLUMN]
 OUTPUT_COLUMNS = [*ARTICLE_FIELD_NAMES, *EXTRA_COLUMNS]
 
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad]")  # keeps ZWJ/ZWNJ: Indic scripts need them
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _BYLINE_PREFIX = re.compile(
     r"^(?:(?:written|reported|compiled|edited|posted)\s+)?by\s*[:\-]?\s+", re.IGNORECASE
 )
-_AUTHOR_SPLIT = re.compile(r"\s+(?:and|&)\s+|\s*[;|]\s*")
-_PLAIN_FIELDS = ("title", "lead", "language", "section", "dateline", "image_url", "country",
-                 "region", "extractor_version", "source", "url", "raw_ref")
+_PLAIN_FIELDS = tuple(c.name for c in ARTICLE_COLUMNS if c.plain_text)
 
 
 def is_missing(value: Any) -> bool:
@@ -44,13 +47,6 @@ def is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     return isinstance(value, float) and math.isnan(value)
-
-
-def clean_text(value: str) -> str:
-    """NFC, no control or invisible characters, and all whitespace runs collapsed to one space."""
-    text = unicodedata.normalize("NFC", value)
-    text = _CONTROL.sub(" ", _INVISIBLE.sub("", text))
-    return _SPACES.sub(" ", text).strip()
 
 
 def clean_body(value: str) -> str:
@@ -66,25 +62,14 @@ def clean_body(value: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-def format_offset(delta: timedelta) -> str:
-    """A UTC offset as ``+HH:MM``."""
-    minutes = int(delta.total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    hours, mins = divmod(abs(minutes), 60)
-    return f"{sign}{hours:02d}:{mins:02d}"
-
-
-def parse_offset(value: Any) -> str | None:
-    """Normalise ``+0500``/``+05:00`` to ``+05:00``; anything else gives None."""
-    if not isinstance(value, str):
+def check_offset(value: Any, issues: list[str]) -> str | None:
+    """A staged ``published_offset`` in its one form (``+HH:MM``), else None with an issue."""
+    if is_missing(value):
         return None
-    text = value.strip()
-    if text in ("Z", "UTC"):
-        return "+00:00"
-    match = _OFFSET.match(text)
-    if not match or int(match.group(2)) > 14 or int(match.group(3)) > 59:
-        return None
-    return f"{match.group(1)}{match.group(2)}:{match.group(3)}"
+    if isinstance(value, str) and OFFSET_PATTERN.fullmatch(value):
+        return value
+    issues.append(f"published_offset is not +HH:MM: {str(value)[:20]!r}")
+    return None
 
 
 def _offset_delta(offset: str) -> timedelta:
@@ -125,21 +110,30 @@ def _as_list(value: Any) -> list[Any]:
     return []
 
 
-def clean_authors(value: Any) -> list[str]:
-    """Author names without "By", e-mails or duplicates; accepts a list or a string."""
-    raw = [value] if isinstance(value, str) else _as_list(value)
-    names: list[str] = []
-    seen: set[str] = set()
-    for item in raw:
-        if not isinstance(item, str):
-            continue
-        text = clean_text(_EMAIL.sub(" ", clean_text(item)))
-        text = _BYLINE_PREFIX.sub("", text)
-        for part in _AUTHOR_SPLIT.split(text):
-            name = _BYLINE_PREFIX.sub("", part).strip(" ,.-–—|/()[]:")
-            if name and name.casefold() not in seen and any(ch.isalpha() for ch in name):
-                seen.add(name.casefold())
-                names.append(name)
+def is_clean_name(name: Any) -> bool:
+    """True for an author name in the extractor's form: one line of clean text with a letter,
+    no e-mail and no "By" in front."""
+    return (isinstance(name, str) and bool(name) and clean_text(name) == name
+            and any(ch.isalpha() for ch in name) and not _EMAIL.search(name)
+            and not _BYLINE_PREFIX.match(name))
+
+
+def check_authors(value: Any, issues: list[str]) -> list[str]:
+    """The staged author names when they are a list in the extractor's form, each once; else an
+    empty list with an issue noted."""
+    if is_missing(value):
+        return []
+    if isinstance(value, str) or not (isinstance(value, list | tuple) or hasattr(value, "tolist")):
+        issues.append(f"authors is {type(value).__name__}, not a list")
+        return []
+    names = _as_list(value)
+    unclean = [name for name in names if not is_clean_name(name)]
+    if unclean:
+        issues.append(f"authors not cleaned by the extractor: {str(unclean[0])[:40]!r}")
+        return []
+    if len({name.casefold() for name in names}) < len(names):
+        issues.append("authors repeat a name")
+        return []
     return names
 
 
@@ -228,7 +222,8 @@ def normalize_record(record: dict[str, Any], run_id: str) -> dict[str, Any]:
     row["modified_at"], _ = _timestamp_field(record, "modified_at", issues, offset)
     row["crawled_at"], _ = _timestamp_field(record, "crawled_at", issues)
     outlet_byline = parse_bool(record.get("byline_is_outlet")) is True
-    row["authors"] = [] if outlet_byline else clean_authors(record.get("authors"))
+    authors = check_authors(record.get("authors"), issues)
+    row["authors"] = [] if outlet_byline else authors
     row["tags"] = clean_tags(record.get("tags"))
     row["provenance"] = clean_provenance(record.get("provenance"))
     row["paywalled"] = parse_bool(record.get("paywalled"))
@@ -264,8 +259,10 @@ def _published_fields(record: dict[str, Any], row: dict[str, Any], issues: list[
     UTC, precision ``day`` and no offset (records staged before the precision existed, which
     carry only ``published_date``, get the same).
     """
-    offset = parse_offset(record.get("published_offset"))
+    offset = check_offset(record.get("published_offset"), issues)
     row["published_at"], printed = _timestamp_field(record, "published_at", issues, offset)
+    if offset and printed and offset != printed:
+        issues.append(f"published_offset {offset} is not published_at's offset {printed}")
     row["published_offset"] = offset or printed
     precision = record.get("published_precision")
     if is_missing(precision):

@@ -29,16 +29,12 @@ from scrapers.extract.dates import ParsedDate, format_offset, parse_date
 from scrapers.extract.encoding import decode_html, looks_binary
 from scrapers.extract.extracted import Extracted
 from scrapers.extract.fields import (
+    PICKERS,
     detect_paywall,
     first_h1,
     lang_hint,
     pick_byline_sources,
-    pick_canonical,
-    pick_image,
     pick_lead,
-    pick_section,
-    pick_tags,
-    pick_title,
     site_names,
     text_of,
 )
@@ -53,6 +49,7 @@ from scrapers.extract.timestamps import (
     time_elements,
     url_candidate,
 )
+from transforms.schema import ARTICLE_COLUMNS
 
 if TYPE_CHECKING:
     from scrapers.sources import Source
@@ -124,11 +121,8 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
     result = Extracted(url=url)
     sites = site_names(meta, url, source.name if source else None)
 
-    _set(result, "canonical_url", *pick_canonical(meta, tree, url))
-    _set(result, "title", *pick_title(meta, tree, sites))
-    _set(result, "section", *pick_section(meta))
-    _set(result, "tags", *pick_tags(meta))
-    _set(result, "image_url", *pick_image(meta, url))
+    for name, pick in PICKERS.items():
+        _set(result, name, *pick(meta, tree, url, sites))
     lead, lead_prov, standfirst = pick_lead(meta, tree)
     _set(result, "lead", lead, lead_prov)
     _fill_dates(result, meta, tree, url, source_tz, source)
@@ -261,30 +255,44 @@ def _fill_authors(result: Extracted, meta: PageMeta, tree: lxml_html.HtmlElement
         result.provenance["authors"] = outlet[1]
 
 
+_SELECTOR_READS = {c.name: c.selector for c in ARTICLE_COLUMNS if c.selector}
+"""How a registry selector reads each field it may set (declared in ``transforms/schema.py``)."""
+_SELECTOR_ALIASES = {"published": "published_at", "modified": "modified_at"}
+
+
 def _apply_selectors(result: Extracted, tree: lxml_html.HtmlElement, overrides: dict[str, str],
                      source_tz: tzinfo | None) -> None:
-    for name, selector in overrides.items():
-        if name in ("title", "lead", "section", "dateline"):
+    """Let the source's registry selectors set the fields they name (the body is read later)."""
+    for key, selector in overrides.items():
+        name = _SELECTOR_ALIASES.get(key, key)
+        read = _SELECTOR_READS.get(name)
+        if read == "text":
             texts = select_texts(tree, selector)
             _set(result, name, texts[0] if texts else None, "selector")
-        elif name == "authors":
-            names, _outlet = clean_authors(select_texts(tree, selector), [])
-            _set(result, "authors", names, "selector")
-        elif name == "tags":
-            _set(result, "tags", select_texts(tree, selector), "selector")
-        elif name in ("image_url", "canonical_url"):
+        elif read == "texts":
+            texts = select_texts(tree, selector)
+            _set(result, name, clean_authors(texts, [])[0] if name == "authors" else texts,
+                 "selector")
+        elif read == "url":
             values = select_values(tree, selector)
             _set(result, name, values[0] if values else None, "selector")
-        elif name in ("published", "published_at", "modified", "modified_at"):
-            for value in select_values(tree, selector):
-                parsed = parse_date(value, source_tz)
-                if parsed is None:
-                    continue
-                if name.startswith("published"):
-                    _store_published(result, parsed, "selector")
-                elif parsed.value.tzinfo is not None:
-                    _set(result, "modified_at", parsed.value, "selector")
-                break
+        elif read == "date":
+            _select_date(result, name, select_values(tree, selector), source_tz)
+
+
+def _select_date(result: Extracted, name: str, values: list[str],
+                 source_tz: tzinfo | None) -> None:
+    """The first selected value that parses as a date: the publication date as printed, or an
+    aware instant for another date field."""
+    for value in values:
+        parsed = parse_date(value, source_tz)
+        if parsed is None:
+            continue
+        if name == "published_at":
+            _store_published(result, parsed, "selector")
+        elif parsed.value.tzinfo is not None:
+            _set(result, name, parsed.value, "selector")
+        break
 
 
 def _place_standfirst(paragraphs: list[str], standfirst: lxml_html.HtmlElement | None) -> int:

@@ -1,10 +1,16 @@
-"""Bylines into author names: strip prefixes, split, drop noise, keep agencies, spot the outlet."""
+"""Bylines into author names: strip prefixes, split, drop noise, keep agencies, spot the outlet.
+
+This is the one cleaning of author names: ``transforms.normalize`` only checks that staged names
+are in the form :func:`clean_authors` gives.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+
+from transforms.text import clean_text
 
 AGENCIES = {
     "afp", "agence france-presse", "agence france presse", "reuters", "ap", "associated press",
@@ -327,5 +333,5 @@ def clean_authors(
             if not is_agency(part) and not _is_name(part):
                 continue
             seen.add(key)
-            names.append(part)
+            names.append(clean_text(part))  # the lake's text form: normalize only checks it
     return names, (outlet_hit if not names else None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -328,3 +329,17 @@ def lang_hint(meta: PageMeta, tree: lxml_html.HtmlElement) -> str | None:
     value = tree.get("lang") or tree.get("xml:lang") or meta.first_meta("content-language")
     value = value or meta.og.get("locale")
     return re.sub(r"_", "-", value) if value else None
+
+
+Picker = Callable[[PageMeta, lxml_html.HtmlElement, str, list[str]], tuple[Any, str | None]]
+"""Reads one field off a page: (metadata, tree, URL, the site's names) -> (value, provenance)."""
+
+PICKERS: dict[str, Picker] = {
+    "canonical_url": lambda meta, tree, url, sites: pick_canonical(meta, tree, url),
+    "title": lambda meta, tree, url, sites: pick_title(meta, tree, sites),
+    "section": lambda meta, tree, url, sites: pick_section(meta),
+    "tags": lambda meta, tree, url, sites: pick_tags(meta),
+    "image_url": lambda meta, tree, url, sites: pick_image(meta, url),
+}
+"""Fields read straight off the page, in order, each by one function: a new field filled this
+way is its column in ``transforms/schema.py``, its function here and its entry in this table."""

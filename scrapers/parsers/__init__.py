@@ -1,8 +1,10 @@
 """Per-source parser classes, for the rare outlet whose pages selectors cannot describe.
 
-A parser is a small class whose methods are named after ``Extracted`` fields.  Each method takes
-the parsed page and the generic result, and returns a value (which wins, with provenance
-``selector``) or ``None`` (the generic value stays).  Registry entries name one with ``parser``.
+A parser is a small class whose methods are named after ``Extracted`` fields (:data:`FIELDS`:
+the article columns ``transforms/schema.py`` marks with a ``selector``).  Each method takes the
+parsed page and the generic result, and returns a value (which wins, with provenance
+``selector``) or ``None`` (the generic value stays).  Names it returns go through the
+extractor's author cleaning, as every byline does.  Registry entries name one with ``parser``.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import html as lxml_html
 
+from scrapers.extract.authors import clean_authors
+from transforms.schema import ARTICLE_COLUMNS
+
 if TYPE_CHECKING:
     from scrapers.extract.extracted import Extracted
     from scrapers.sources import Source
 
-FIELDS = ("title", "lead", "body", "authors", "published_at", "modified_at", "section", "tags",
-          "dateline", "image_url")
+FIELDS = tuple(c.name for c in ARTICLE_COLUMNS if c.selector)
 
 
 class Parser:
@@ -45,6 +49,8 @@ def apply_parser(parser: Parser, tree: lxml_html.HtmlElement, extracted: Extract
     """Let the parser overwrite the fields it knows better, recording provenance."""
     for name in FIELDS:
         value = getattr(parser, name)(tree, extracted)
+        if name == "authors" and value:
+            value = clean_authors(value, [])[0]
         if value is not None and value != [] and value != "":
             setattr(extracted, name, value)
             extracted.provenance[name] = "selector"
