@@ -7,8 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from transforms.lake import read_articles, read_quarantine
-from transforms.pipeline import process_staged
+from transforms.normalize import record_json
+from transforms.pipeline import SourceCounts, check_staged, process_staged
+from transforms.stages import StageTimer
 
 BODY = "The assembly approved the budget on Friday after a long debate in the house."
 
@@ -102,3 +106,40 @@ def test_empty_inputs(tmp_path: Path) -> None:
     assert summary.sources == {} and summary.totals()["staged"] == 0
     assert process_staged([], "run-1", root=tmp_path / "lake").to_dict()["sources"] == {}
     assert not (tmp_path / "lake" / "articles").exists()
+
+
+def test_quarantine_keeps_each_refused_record_as_staged(tmp_path: Path) -> None:
+    """A refused row's record is its staged line as JSON (sorted keys), whichever file it is in,
+    and a line that is not JSON keeps its text, file and line number."""
+    files = staged_files(tmp_path)
+    process_staged(files, "run-1", root=tmp_path / "lake")
+    quarantine = read_quarantine(tmp_path / "lake").set_index("reason")
+    lines = {json.loads(line)["title"] if json.loads(line)["title"] else "": line
+             for path in files for line in path.read_text().splitlines()
+             if line.startswith("{") and line.endswith("}")}
+    refused = {"missing title": lines[""], "unparseable published_at: 'not a date'":
+               lines["Story 5"]}
+    for reason, line in refused.items():
+        assert quarantine.loc[reason, "record"] == record_json(json.loads(line))
+    broken = json.loads(quarantine.loc["invalid JSON", "record"])
+    assert broken["file"] == str(files[0]) and broken["line"] == 7
+    assert broken["text"] == '{"url": "https://dawn.com.pk/x", '
+
+
+def test_files_checked_in_groups_give_the_rows_of_one_check(tmp_path: Path) -> None:
+    """Groups of one file and one group of every file: the same valid and quarantine rows, in
+    the same order, and the same staged counts."""
+    files = [*staged_files(tmp_path), write_jsonl(tmp_path / "broken.jsonl", [], ["nope"]),
+             write_jsonl(tmp_path / "geo.jsonl", [make_record("geo", 1, body=None)])]
+    now = pd.Timestamp("2026-11-22T00:00:00Z").as_unit("us")
+    results = []
+    for chunk_rows in (1, 10_000):
+        counts: dict[str, SourceCounts] = {}
+        valid, quarantine = check_staged(files, "run-1", now, counts, StageTimer(), chunk_rows)
+        results.append((valid, quarantine, {s: c.staged for s, c in counts.items()}))
+    (valid, quarantine, staged), (valid_1, quarantine_1, staged_1) = results
+    pd.testing.assert_frame_equal(valid, valid_1)
+    pd.testing.assert_frame_equal(quarantine, quarantine_1)
+    assert staged == staged_1 == {"dawn": 7, "tribune": 3, "_invalid": 1, "geo": 1}
+    assert len(valid) == 7 and list(quarantine["reason"]).count("invalid JSON") == 2
+    assert "missing body" in set(quarantine["reason"])
