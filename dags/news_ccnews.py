@@ -4,8 +4,9 @@ plan (the day and the sources, as news_daily plans them) -> discover (the month'
 warc.paths.gz: the WARC files captured in the day and a look-ahead, default 2 days) -> harvest
 (mapped per WARC file, labelled with its name, queue `crawl`: streams the file and keeps the
 registry's articles published inside the day) -> stage (per-source staging exactly like a
-crawl's) -> news_daily's own write (pool of 1), gate (mapped per source), report and publish
-(an event on the `news_articles` Asset, extra `via: cc-news`).  See docs/ccnews.md.
+crawl's) -> news_daily's own write (pool of 1) -> gate and report side by side, as in
+news_daily: one gate task checks every source and, when all pass, emits the event on the
+`news_articles` Asset (extra `via: cc-news`).  See docs/ccnews.md.
 
 The data interval is a UTC day, as news_daily's: backfill it from the UI (Trigger -> Backfill)
 or the REST API like news_daily; the `day` param picks one day by hand.  Where the archive lives
@@ -98,14 +99,23 @@ with DAG(
 
         return write_backfill(jobs, totals, run_id=get_current_context()["run_id"])
 
-    @task(map_index_template="{{ source_id }}", queue=LAKE_QUEUE, retries=0)
-    def gate(job: dict, summary: dict) -> dict:
-        """news_daily's data-quality gate of one source's written rows."""
-        from scrapers.dagtasks import gate_source
+    # news_daily's one gate: every source's checks in one task (its log has each source's
+    # lines, its failure names each failing source), which also emits the Asset event, so the
+    # event comes only when every source passed.
+    @task(queue=LAKE_QUEUE, retries=0, outlets=[NEWS_ARTICLES])
+    def gate(jobs: list[dict], summary: dict) -> dict:
+        """Check every source's written rows; when all pass, emit the news_articles event."""
+        from scrapers.ccnews.tasks import publish_backfill
+        from scrapers.dagtasks import gate_run
 
-        get_current_context()["source_id"] = job["source"]
-        return gate_source(job, summary)
+        ctx = get_current_context()
+        gate_run(jobs, summary)
+        extra = publish_backfill(jobs, summary, run_id=ctx["run_id"])
+        ctx["outlet_events"][NEWS_ARTICLES].extra = extra
+        print(f"news_articles event extra: {extra}")
+        return extra
 
+    # Runs beside gate (it judges the same rows itself), and whatever gate decides.
     @task(queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def report(jobs: list[dict], summary: dict) -> str:
         """news_daily's run report, plus the CC-NEWS counts."""
@@ -113,23 +123,11 @@ with DAG(
 
         return report_backfill(jobs, summary, run_id=get_current_context()["run_id"])
 
-    @task(queue=LAKE_QUEUE, outlets=[NEWS_ARTICLES])
-    def publish(jobs: list[dict], summary: dict) -> dict:
-        """Emit a news_articles Asset event: the day's row counts, via CC-NEWS."""
-        from scrapers.ccnews.tasks import publish_backfill
-
-        ctx = get_current_context()
-        extra = publish_backfill(jobs, summary, run_id=ctx["run_id"])
-        ctx["outlet_events"][NEWS_ARTICLES].extra = extra
-        print(f"news_articles event extra: {extra}")
-        return extra
-
     jobs = plan()
     warcs = discover(jobs)
     harvests = harvest.expand(warc=warcs)
     totals = stage(jobs, warcs)
     harvests >> totals
     summary = write(jobs, totals)
-    gates = gate.partial(summary=summary).expand(job=jobs)
-    gates >> report(jobs, summary)
-    gates >> publish(jobs, summary)
+    gate(jobs, summary)
+    report(jobs, summary)

@@ -258,16 +258,6 @@ def evaluate_job(job: dict[str, Any], summary: dict[str, Any]) -> GateResult:
     return run_gate(job["source"], date.fromisoformat(job["day"]), summary, quality)
 
 
-def gate_source(job: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
-    """Check one source's written data; raise GateFailed (failing only this gate) if it fell."""
-    from transforms.quality import raise_if_failed
-
-    result = evaluate_job(job, summary)
-    say(result.describe())
-    raise_if_failed(result)
-    return result.to_dict()
-
-
 def gate_run(jobs: list[dict[str, Any]], summary: dict[str, Any],
              failed_crawls: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Every source's quality gate in one go; raise GateFailed naming each failing source.
@@ -294,15 +284,8 @@ def gate_run(jobs: list[dict[str, Any]], summary: dict[str, Any],
 
 
 def registry_qualities(jobs: list[dict[str, Any]]) -> dict[str, Quality]:
-    """Each job's source's quality thresholds, reading each registry once."""
-    qualities: dict[str, Quality] = {}
-    for registry in {job["registry"] for job in jobs}:
-        sources = {source.id: source for source in load_registry(registry).sources}
-        for job in jobs:
-            if job["registry"] == registry:
-                known = sources.get(job["source"])
-                qualities[job["source"]] = known.quality if known else Quality()
-    return qualities
+    """Each job's source's quality thresholds (each registry parsed once: ``load_registry``)."""
+    return {job["source"]: registry_quality(job["registry"], job["source"]) for job in jobs}
 
 
 def failed_crawl_tasks(states: dict[str, Any], jobs: list[dict[str, Any]]) -> list[str]:
