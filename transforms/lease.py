@@ -51,16 +51,11 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from transforms.storage import LakeLocation
+from typing import Any, Protocol
 
 LEASES_DIR = "_leases"
 TTL_ENV = "NEWSFLOW_LEASE_TTL_S"
@@ -559,15 +554,13 @@ class Lease:
         self.release()
 
 
-@contextmanager
-def acquire(loc: LakeLocation, name: str, owner: str | None = None, ttl: float | None = None,
-            wait: float = 0.0) -> Iterator[Lease]:
-    """Hold lease ``name`` of the lake ``loc`` for the ``with`` block (see :class:`Lease`)."""
-    with loc.lock(name, wait, owner=owner, ttl=ttl) as lease:
-        yield lease
+class LeaseHome(Protocol):
+    """Anything that keeps leases, such as a ``LakeLocation``; this module never imports it."""
+
+    def lease_store(self) -> LeaseStore:
+        """Where the leases live."""
 
 
-
-def holder_of(loc: LakeLocation, name: str) -> Holder | None:
+def holder_of(loc: LeaseHome, name: str) -> Holder | None:
     """Who holds lease ``name`` of the lake ``loc`` now (None if free), without taking it."""
     return loc.lease_store().current(check_name(name))
