@@ -92,3 +92,14 @@ def test_normal_data_is_not_capped_and_stats_reach_add_story_ids(tmp_path: Path)
     assert out["story_id"].nunique() == 2
     assert stats.candidates_capped == 0 and stats.rows_capped == 0
     assert stats.pairs_checked >= 1 and stats.candidates >= stats.pairs_checked
+
+
+def test_shingling_in_chunks_gives_the_same_shingles() -> None:
+    """Chunked tokenising (bounded memory) yields the same hashes and offsets as one pass."""
+    bodies = [DAWN, "", "two words", None, NATION, *windows(7)[0], TRIBUNE]
+    whole = stories.shingle_bodies(bodies, chunk=len(bodies))  # type: ignore[arg-type]
+    for chunk in (1, 3, 4):
+        part = stories.shingle_bodies(bodies, chunk=chunk)  # type: ignore[arg-type]
+        assert part.offsets.tolist() == whole.offsets.tolist()
+        assert part.hashes.tolist() == whole.hashes.tolist()
+    assert whole.sizes()[1] == 0 and whole.sizes()[2] == 1

@@ -20,7 +20,7 @@ proposes at most 32 pairs per row and the whole grouping at most 2,048.  The pai
 cap skipped are counted in ``StoryStats``.  A pair whose rows are already in one story (union-
 find) is not checked, since it cannot change the stories, and a pair is checked at most once.
 On the 20k synthetic set the largest bucket has 10 rows, so the cap never applies there and the
-stories are the same as checking every candidate.
+stories are the same as checking every candidate.  Bodies are tokenised 2,000 at a time.
 
 Threshold 0.3, from ``bench/dedup.py`` (20k synthetic articles: wire copies made by word
 substitutions, sentence swaps, cuts and additions; hard negatives that reuse 2-4 sentences of
@@ -154,8 +154,22 @@ def _word_hashes(tokens: list[str]) -> np.ndarray:
     return pd.util.hash_array(np.asarray(uniques, dtype=object))[codes]
 
 
-def shingle_bodies(bodies: Sequence[str], k: int = SHINGLE_WORDS) -> Shingles:
-    """Distinct ``k``-word shingle hashes of each body (one shingle if shorter than ``k``)."""
+def shingle_bodies(bodies: Sequence[str], k: int = SHINGLE_WORDS,
+                   chunk: int = 2_000) -> Shingles:
+    """Distinct ``k``-word shingle hashes of each body (one shingle if shorter than ``k``).
+
+    Bodies are tokenised ``chunk`` at a time, so only one chunk's words are Python strings.
+    """
+    parts = [_shingle_chunk(bodies[lo:lo + chunk], k) for lo in range(0, len(bodies), chunk)]
+    if not parts:
+        return Shingles(np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64))
+    offsets = np.zeros(len(bodies) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(np.concatenate([part.sizes() for part in parts]))
+    return Shingles(np.concatenate([part.hashes for part in parts]), offsets)
+
+
+def _shingle_chunk(bodies: Sequence[str], k: int) -> Shingles:
+    """Shingles of a few bodies (see ``shingle_bodies``)."""
     token_lists = [tokenize(b) if isinstance(b, str) else [] for b in bodies]
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
     words = _word_hashes(list(chain.from_iterable(token_lists)))
