@@ -344,18 +344,36 @@ def parse_registry(data: Any, origin: str = "<registry>") -> Registry:
     return registry
 
 
-def load_registry(path: str | os.PathLike[str]) -> Registry:
-    """Load and validate a registry YAML file; fail fast with a message naming file and entry."""
-    path = Path(path)
+# path -> (the file's text, the environment values it names, the registry they gave)
+_LOADED: dict[str, tuple[str, dict[str, str | None], Registry]] = {}
+
+
+def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
+    """Load and validate a registry YAML file; fail fast with a message naming file and entry.
+
+    ``path`` defaults to ``default_registry_path()``.  The registry is parsed once per process
+    for as long as the file's text and the ``${VAR}`` values it uses stay the same, so every
+    caller of one task shares one parse; a rewritten file or a changed variable is read anew.
+    """
+    path = Path(path) if path is not None else default_registry_path()
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read registry: {exc.strerror or exc}") from None
+    key = str(path.resolve())
+    cached = _LOADED.get(key)
+    if cached is not None and cached[0] == text and all(
+        os.environ.get(name) == value for name, value in cached[1].items()
+    ):
+        return cached[2]
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise RegistryError(f"{path}: invalid YAML: {exc}") from None
-    return parse_registry(data, origin=str(path))
+    registry = parse_registry(data, origin=str(path))
+    names = {name: os.environ.get(name) for name in _ENV_PATTERN.findall(text)}
+    _LOADED[key] = (text, names, registry)
+    return registry
 
 
 def default_registry_path() -> Path:

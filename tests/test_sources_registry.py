@@ -493,3 +493,28 @@ def test_check_sources_deadline_bounds_a_silent_host(
     assert capsys.readouterr().out.splitlines() == [
         "FAIL local: host 127.0.0.1 cannot be reached (no answer within the 0.5 s deadline)"
     ]
+
+
+def test_registry_is_parsed_once_until_the_file_or_its_variables_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSFLOW_TEST_BASE", "https://one.example")
+    path = _write(tmp_path, [_entry(homepage="${NEWSFLOW_TEST_BASE}/")])
+    first = load_registry(path)
+    assert load_registry(path) is first  # one parse shared by every caller of a task
+    assert load_registry(tmp_path / "." / "registry.yaml") is first  # same file, other spelling
+    monkeypatch.setenv("NEWSFLOW_TEST_BASE", "https://two.example")
+    second = load_registry(path)
+    assert second.get("example").homepage == "https://two.example/"
+    _write(tmp_path, [_entry(homepage="${NEWSFLOW_TEST_BASE}/", name="Example Daily")])
+    assert load_registry(path).get("example").name == "Example Daily"  # a rewrite is read anew
+
+
+def test_default_registry_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, [_entry()])
+    monkeypatch.setenv("NEWSFLOW_REGISTRY", str(path))
+    assert load_registry().ids == ["example"]
+    path.unlink()
+    assert "cannot read registry" in _error(path)

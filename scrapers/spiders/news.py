@@ -26,7 +26,7 @@ from scrapers import stats as counters
 from scrapers.discovery import Candidate, DocumentLinks
 from scrapers.discovery.xml import MAX_XML_BYTES
 from scrapers.records import build_record
-from scrapers.sources import Registry, Source, default_registry_path, load_registry
+from scrapers.sources import Registry, Source, load_registry
 from scrapers.state import DocumentState, needs_refetch
 from scrapers.warc import WarcArchive, archive_response, open_archive_for_crawler
 
@@ -59,7 +59,7 @@ class NewsSpider(Spider):
         super().__init__(**kwargs)
         if not source:
             raise ValueError("the news spider needs -a source=<id>")
-        self.registry: Registry = load_registry(registry or default_registry_path())
+        self.registry: Registry = load_registry(registry or None)  # None: the default registry
         self.source: Source = self.registry.get(source)
         now = datetime.now(UTC)
         self.window_end = parse_instant(end) if end else now
