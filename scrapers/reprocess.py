@@ -25,8 +25,8 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -141,11 +141,13 @@ def hold_tables(stack: ExitStack, root: str | Path | None, wait: float,
 def reprocess(start_day: date, end_day: date, sources: list[str] | None = None,
               run_id: str | None = None, registry: str | Path | None = None,
               root: str | Path | None = None, staging: Path | None = None,
-              wait: float | None = None, owner: str | None = None) -> dict[str, Any]:
+              wait: float | None = None, owner: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """Re-extract archived pages of run days ``start_day``..``end_day`` into the lake.
 
     The tables' writer leases are held throughout; ``wait`` bounds the wait for them (default
     ``transforms.lake.LOCK_TIMEOUT_S``), ``owner`` names this writer (default: the Airflow task).
+    ``progress(done, total)`` is called after each selected page is re-extracted.
     """
     from transforms.lake import LOCK_TIMEOUT_S
 
@@ -154,7 +156,8 @@ def reprocess(start_day: date, end_day: date, sources: list[str] | None = None,
     run_id = run_id or make_run_id()
     with ExitStack() as stack:
         hold_tables(stack, root, LOCK_TIMEOUT_S if wait is None else wait, owner)
-        return _reprocess(start_day, end_day, sources, run_id, registry, root, staging)
+        return _reprocess(start_day, end_day, sources, run_id, registry, root, staging,
+                          progress)
 
 
 def ccnews_records(base: Path | None, start_day: date, end_day: date,
@@ -196,7 +199,8 @@ def ccnews_records(base: Path | None, start_day: date, end_day: date,
 
 def _reprocess(start_day: date, end_day: date, sources: list[str] | None, run_id: str,
                registry: str | Path | None, root: str | Path | None,
-               staging: Path | None) -> dict[str, Any]:
+               staging: Path | None,
+               progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """The reprocess itself, with the leases held."""
     from transforms.pipeline import process_staged
 
@@ -204,10 +208,13 @@ def _reprocess(start_day: date, end_day: date, sources: list[str] | None, run_id
     reg = load_registry(registry or default_registry_path())
     counts: Counter[str] = Counter()
     staged: dict[str, list[dict[str, Any]]] = {}
-    for raw_ref in select_latest(base, start_day, end_day, sources, counts):
+    refs = select_latest(base, start_day, end_day, sources, counts)
+    for done, raw_ref in enumerate(refs, start=1):
         record = record_for(read_raw(raw_ref, base), reg, counts)
         if record is not None:
             staged.setdefault(record["source"], []).append(record)
+        if progress is not None:
+            progress(done, len(refs))
     for record in ccnews_records(base, start_day, end_day, sources, reg, counts):
         staged.setdefault(record["source"], []).append(record)
     paths = write_staged(staged, staging_dir_for(run_id, staging))
@@ -244,31 +251,50 @@ def seconds(text: str) -> float:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run a reprocess from the command line and print its summary as JSON."""
-    from transforms.lease import LeaseError, LeaseHeld
-
-    args = parse_args(argv)
-    sources = [s.strip() for s in args.sources.split(",") if s.strip()] or None
-    run_id = args.run_id or make_run_id()
-    leases = logging.getLogger("transforms.lease")  # "waiting for ..." and takeovers, on stderr
+@contextmanager
+def lease_messages() -> Iterator[None]:
+    """Show the lease module's "waiting for ..." and takeover messages on stderr meanwhile."""
+    leases = logging.getLogger("transforms.lease")
     handler = logging.StreamHandler(sys.stderr)
     leases.addHandler(handler)
     leases.setLevel(logging.INFO)
     try:
-        summary = reprocess(args.start, args.end, sources, run_id=run_id,
-                            registry=args.registry, wait=args.wait,
-                            owner=f"python -m scrapers.reprocess run {run_id}")
-    except LeaseHeld as exc:
-        print(f"reprocess refused: {exc}", file=sys.stderr)
-        return EXIT_LEASE_HELD
-    except LeaseError as exc:
-        print(f"reprocess stopped: {exc}", file=sys.stderr)
-        return 1
+        yield
     finally:
         leases.removeHandler(handler)
-    print(json.dumps(summary, indent=1, default=str))
-    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a reprocess from the command line and print its summary as JSON."""
+    args = parse_args(argv)
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()] or None
+    run_id = args.run_id or make_run_id()
+    code, summary = reprocess_from_shell(
+        "reprocess", args.start, args.end, sources, run_id=run_id, registry=args.registry,
+        wait=args.wait, owner=f"python -m scrapers.reprocess run {run_id}")
+    if summary is not None:
+        print(json.dumps(summary, indent=1, default=str))
+    return code
+
+
+def reprocess_from_shell(name: str, start_day: date, end_day: date, sources: list[str] | None,
+                         **options: Any) -> tuple[int, dict[str, Any] | None]:
+    """``reprocess`` for a command line: exit status and summary (None when it did not run).
+
+    Lease messages go to stderr; a held lease is exit status 75 and a lost one 1, each with a
+    line on stderr that starts with ``name``.
+    """
+    from transforms.lease import LeaseError, LeaseHeld
+
+    try:
+        with lease_messages():
+            return 0, reprocess(start_day, end_day, sources, **options)
+    except LeaseHeld as exc:
+        print(f"{name} refused: {exc}", file=sys.stderr)
+        return EXIT_LEASE_HELD, None
+    except LeaseError as exc:
+        print(f"{name} stopped: {exc}", file=sys.stderr)
+        return 1, None
 
 
 if __name__ == "__main__":
