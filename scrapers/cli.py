@@ -332,8 +332,11 @@ def add_command(group: Any, name: str, run: Any, summary: str, description: str,
     return command
 
 
-def shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """The ``--registry`` option, and the ``--from/--to/--sources`` day range."""
+def shared_options() -> tuple[argparse.ArgumentParser, ...]:
+    """The ``--lake`` and ``--registry`` options, and the ``--from/--to/--sources`` day range."""
+    lake = argparse.ArgumentParser(add_help=False)
+    lake.add_argument("--lake", metavar="PATH_OR_URI",
+                      help="the lake (sets NEWSFLOW_LAKE; default $NEWSFLOW_LAKE or data/lake)")
     registry = argparse.ArgumentParser(add_help=False)
     registry.add_argument("--registry", type=Path, metavar="YAML",
                           help="source registry (default $NEWSFLOW_REGISTRY or "
@@ -345,7 +348,7 @@ def shared_options() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
                       help=f"last day (included), {DAY_HELP}")
     span.add_argument("--sources", type=source_list, default=[], metavar="A,B",
                       help="comma-separated source ids (default: every source)")
-    return registry, span
+    return lake, registry, span
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -356,23 +359,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--lake", metavar="PATH_OR_URI",
-                        help="the lake (sets NEWSFLOW_LAKE; default $NEWSFLOW_LAKE or data/lake)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    registry, span = shared_options()
+    lake_option, registry, span = shared_options()
 
     crawl = add_command(commands, "crawl", cmd_crawl, "crawl sources for one UTC day into "
-                        "staging (and the lake with --write)", CRAWL_HELP, [registry])
+                        "staging (and the lake with --write)", CRAWL_HELP, [lake_option, registry])
     crawl.add_argument("sources", nargs="+", metavar="SOURCE", help="source id(s) of the registry")
     crawl.add_argument("--date", type=day, required=True, help=f"the day to crawl, {DAY_HELP}")
     crawl.add_argument("--write", action="store_true", help="merge the crawl into the lake")
 
     add_command(commands, "backfill", cmd_backfill, "crawl and write every day from D1 to D2",
-                BACKFILL_HELP, [registry, span])
+                BACKFILL_HELP, [lake_option, registry, span])
 
     reprocess = add_command(commands, "reprocess", cmd_reprocess, "re-extract archived pages "
                             "of run days D1..D2 into the lake, offline", REPROCESS_HELP,
-                            [registry, span])
+                            [lake_option, registry, span])
     reprocess.add_argument("--run-id", help="run id written to the rows (default reprocess__<now>)")
     reprocess.add_argument("--wait", type=seconds, default=0.0, metavar="SECONDS",
                            help="wait up to SECONDS for another writer's lease "
@@ -393,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
     lake = commands.add_parser("lake", help="look into the lake", description="Lake tools.")
     show = add_command(lake.add_subparsers(metavar="COMMAND", required=True), "lake show",
                        cmd_lake_show, "rows per partition of every table, or one table's rows",
-                       SHOW_HELP)
+                       SHOW_HELP, [lake_option])
     show.add_argument("--table", choices=[spec.name for spec in TABLES],
                       help="show this table's rows")
     show.add_argument("--date", type=day, action="append", metavar="D",
@@ -411,13 +412,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsflow`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.lake:
+    if getattr(args, "lake", None):
         os.environ["NEWSFLOW_LAKE"] = args.lake  # crawl subprocesses inherit it
     try:
         return int(args.run(args))
     except UsageError as exc:
         print(f"newsflow {args.name}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

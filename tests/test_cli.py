@@ -129,6 +129,10 @@ def test_lake_show_counts_partitions_and_prints_rows(lake: Path) -> None:
     assert limited.stdout.splitlines()[1].split()[0] == "2026-11-21"  # newest day first
     assert limited.stdout.splitlines()[-1] == "... 2 more rows (--limit)"
 
+    elsewhere = newsflow("lake", "show", "--lake", str(lake.parent / "other-lake"))
+    assert elsewhere.stdout.splitlines() == [
+        "articles: no rows", "quarantine: no rows", "run_reports: no rows"]
+
     unknown = newsflow("lake", "show", "--table", "run_reports", "--columns", "nope")
     assert unknown.returncode == 2
     assert "unknown columns ['nope']" in unknown.stderr
