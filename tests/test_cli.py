@@ -205,3 +205,17 @@ def test_crawl_and_write_one_demo_outlet_day(demo_registry: Path, lake: Path) ->
     wanted = sorted(a["url"] for a in truth if a["source"] == "indus-chronicle")
     assert wanted
     assert sorted(read_articles(lake)["url"]) == wanted
+
+
+def test_backfill_crawls_and_writes_each_day(demo_registry: Path, lake: Path) -> None:
+    result = newsflow("backfill", "--from", "2026-11-22", "--to", "2026-11-23",
+                      "--sources", "himalaya-post")
+    assert result.returncode == 0, result.stderr + result.stdout
+    for one in ("2026-11-22", "2026-11-23"):
+        assert f"write for UTC day {one}: 1 source(s), 0 crawl(s) failed" in result.stdout
+    stored = read_articles(lake)
+    for one in (date(2026, 11, 22), date(2026, 11, 23)):
+        truth = expected_articles(os.environ["NEWSFLOW_DEMO_BASE"], one)
+        wanted = sorted(a["url"] for a in truth if a["source"] == "himalaya-post")
+        assert wanted
+        assert sorted(stored.loc[stored["date"] == one, "url"]) == wanted
