@@ -66,7 +66,11 @@ def days_between(first: date, last: date) -> list[date]:
 
 
 def make_progress() -> Progress:
-    """A progress display on stderr, switched off when stderr is not a terminal."""
+    """A progress display on stderr, switched off when stderr is not a terminal.
+
+    While it is drawn, what is printed to stdout goes above the bar only when stdout is the
+    terminal too; stdout sent to a file or a pipe is left alone.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -78,7 +82,8 @@ def make_progress() -> Progress:
 
     console = Console(stderr=True)
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, disable=not console.is_terminal)
+                    TimeElapsedColumn(), console=console, disable=not console.is_terminal,
+                    redirect_stdout=sys.stdout.isatty())
 
 
 def registry_path(given: Path | None) -> Path:

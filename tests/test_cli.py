@@ -193,6 +193,31 @@ def test_the_progress_bar_goes_to_stderr_when_it_is_a_terminal(
     assert "3 inserted" in result.stdout
 
 
+def test_output_printed_under_the_bar_stays_on_stdout_when_it_is_a_file(tmp_path: Path) -> None:
+    script = ("from scrapers.cli import make_progress\n"
+              "with make_progress() as bar:\n"
+              "    task = bar.add_task('work', total=2)\n"
+              "    print('summary line', flush=True)\n"
+              "    bar.advance(task, 2)\n")
+    leader, follower = pty.openpty()
+    seen: list[bytes] = []
+    reader = threading.Thread(target=read_terminal, args=(leader, seen), daemon=True)
+    reader.start()
+    out = tmp_path / "out.txt"
+    try:
+        with out.open("w") as handle:
+            done = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT,
+                                  stdout=handle, stderr=follower, timeout=60, check=False)
+    finally:
+        os.close(follower)
+        reader.join(timeout=30)
+        os.close(leader)
+    assert done.returncode == 0
+    assert out.read_text() == "summary line\n"
+    terminal = b"".join(seen).decode("utf-8", "replace")
+    assert "work" in terminal and "2/2" in terminal and "summary line" not in terminal
+
+
 # --------------------------------------------------------------------------- crawl
 
 
