@@ -246,8 +246,9 @@ def process_staged(paths: list[Path], run_id: str, root: str | Path | None = Non
         kept, _ = dedupe_articles(valid)
         _count(counts, valid["source"], "valid")
         _count(counts, quarantine["source"], "quarantined")
+        left = kept["source"].value_counts()
         for source, n in valid["source"].value_counts().items():
-            counts[str(source)].duplicates = int(n) - int((kept["source"] == source).sum())
+            counts[str(source)].duplicates = int(n) - int(left.get(source, 0))
         del valid
         kept, folded = fold_into_stored(kept, root)
         for source, n in folded.items():
