@@ -20,7 +20,7 @@ SHARED ?= $(abspath $(PROJECT)/../shared)
 DATASETS := $(SHARED)/datasets
 SCORE := $(PY) $(SHARED)/tools/score_extraction.py
 
-.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates bench-backfill bench-write \
+.PHONY: setup demo test test-slow test-distributed test-all pools lint docs docs-check bench bench-extraction bench-lopo bench-history bench-ccnews bench-alternates bench-backfill bench-write behaviour-dump \
 	check-sources airflow airflow-setup clean
 
 setup: $(VENV)/.synced airflow_home/.ready
@@ -73,6 +73,11 @@ docs: $(VENV)/.synced
 
 docs-check: $(VENV)/.synced
 	$(PY) -m transforms.docs --check
+
+# Every Extracted field of the dev sets and demo pages, and the demo lake, as stable JSON: diff two
+# dumps to prove a refactor changed no behaviour (make behaviour-dump OUT=dir; ~5 minutes).
+behaviour-dump: setup
+	$(PY) tests/behaviour_dump.py $(or $(OUT),build/behaviour-dump)
 
 # Opt-in: needs the internet; here it fails cleanly, one line per outlet.
 check-sources: $(VENV)/.synced
