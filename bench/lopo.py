@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/lopo.py DATASET [DATASET ...] [--json OUT.json]
 
 A rule is an entry of a registry the extractor itself runs on every page
-(``body.CHROME_RULES``, ``body.TREE_RULES``, ``authors.NOT_A_NAME``, ``authors.PART_CLEANERS``,
+(``chrome.CHROME_RULES``, ``cascade.TREE_RULES``, ``authors.NOT_A_NAME``, ``authors.PART_CLEANERS``,
 ``authors.OUTLET_RULES``), one phrase of the exact chrome list, or one cleanup step of the body
 (a module function listed in ``STEPS`` below). The bench switches a rule off the way production
 would run without it: a registry entry is removed from its dict, a phrase from the set, a step is
@@ -43,7 +43,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.extraction import to_prediction
-from scrapers.extract import article, authors, body, extract
+from scrapers.extract import article, authors, body, cascade, chrome, extract
 
 # Sites of one owner built on one template count as one publisher: a rule that helps only them
 # was still written for one page layout. (Measurement only: no extraction rule reads this.)
@@ -178,35 +178,35 @@ _PHRASE_HITS: dict[str, Callable[[], None]] = {}
 @contextlib.contextmanager
 def _exact_phrase_patch(phrase: str, mode: str, hit: Callable[[], None]) -> Iterator[None]:
     """Trace (through ``_phrase_tracer``) or remove one phrase of the exact chrome list."""
-    saved = body._CHROME_EXACT
+    saved = chrome._CHROME_EXACT
     if mode == "off":
-        body._CHROME_EXACT = saved - {phrase}
+        chrome._CHROME_EXACT = saved - {phrase}
     else:
         _PHRASE_HITS[phrase] = hit
     try:
         yield
     finally:
-        body._CHROME_EXACT = saved
+        chrome._CHROME_EXACT = saved
         _PHRASE_HITS.pop(phrase, None)
 
 
 @contextlib.contextmanager
 def _phrase_tracer() -> Iterator[None]:
     """One wrapper of the exact rule that tells the phrase rules which phrase matched."""
-    original = body.CHROME_RULES["exact"]
+    original = chrome.CHROME_RULES["exact"]
 
     def traced(text: str) -> bool:
-        for key in (body.fold(text), body._nfc(text.casefold().strip(" .:"))):
-            if key in body._CHROME_EXACT and key in _PHRASE_HITS:
+        for key in (chrome.fold(text), chrome._nfc(text.casefold().strip(" .:"))):
+            if key in chrome._CHROME_EXACT and key in _PHRASE_HITS:
                 _PHRASE_HITS[key]()
                 break
         return original(text)
 
-    body.CHROME_RULES["exact"] = traced
+    chrome.CHROME_RULES["exact"] = traced
     try:
         yield
     finally:
-        body.CHROME_RULES["exact"] = original
+        chrome.CHROME_RULES["exact"] = original
 
 
 def build_rules() -> list[Rule]:
@@ -218,13 +218,13 @@ def build_rules() -> list[Rule]:
         return Rule(f"{prefix}:{key}", metric,
                     lambda mode, hit: _registry_patch(registry, key, mode, hit, changed))
 
-    rules += [registry_rule("chrome", body.CHROME_RULES, key, BODY, _predicate_fired)
-              for key in body.CHROME_RULES]
-    rules += [registry_rule("tree", body.TREE_RULES, key, BODY, _predicate_fired)
-              for key in body.TREE_RULES]
+    rules += [registry_rule("chrome", chrome.CHROME_RULES, key, BODY, _predicate_fired)
+              for key in chrome.CHROME_RULES]
+    rules += [registry_rule("tree", cascade.TREE_RULES, key, BODY, _predicate_fired)
+              for key in cascade.TREE_RULES]
     rules += [Rule(f"exact:{phrase}", BODY,
                    lambda mode, hit, phrase=phrase: _exact_phrase_patch(phrase, mode, hit))
-              for phrase in sorted(body._CHROME_EXACT)]
+              for phrase in sorted(chrome._CHROME_EXACT)]
     rules += [Rule(name, BODY, lambda mode, hit, m=module, a=attr, n=neutral, c=changed:
                    _attr_patch(m, a, n, mode, hit, c))
               for name, module, attr, neutral, changed in STEPS]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.extract.body import CHROME_RULES, clean_paragraphs
+from scrapers.extract.body import clean_paragraphs
+from scrapers.extract.chrome import CHROME_RULES
 
 CORPUS = Path(__file__).parent / "fixtures" / "negative_sentences.txt"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scrapers.extract import extract
-from scrapers.extract.body import clean_paragraphs, is_chrome
+from scrapers.extract.body import clean_paragraphs
+from scrapers.extract.chrome import is_chrome
 from scrapers.extract.dateline import split_dateline
 from tests.sources_helpers import make_source
 from tests.test_extract_helpers import FIXTURES, page
@@ -180,7 +181,7 @@ def test_sentence_with_a_devanagari_stop_after_a_teaser_box_is_text() -> None:
 def test_missed_paragraph_of_main_container_restored() -> None:
     from lxml import html as lxml_html
 
-    from scrapers.extract.body import fill_from_container, main_blocks
+    from scrapers.extract.main_block import fill_from_container, main_blocks
 
     texts = ["The council opened the new canal gates on Monday after two years of work.",
              "Farmers downstream said the water reached their fields within a few hours.",
@@ -195,7 +196,7 @@ def test_missed_paragraph_of_main_container_restored() -> None:
 def test_line_break_inside_paragraph_separates_words() -> None:
     from lxml import etree
 
-    from scrapers.extract.body import tree_paragraphs
+    from scrapers.extract.cascade import tree_paragraphs
 
     body = etree.fromstring("<body><p>Amina Rauf<lb/>Hyderabad</p><p>Plain text.</p></body>")
     assert tree_paragraphs(body) == ["Amina Rauf Hyderabad", "Plain text."]
@@ -236,7 +237,7 @@ FILLER_SUMMARY = ("The western canal gates opened on Monday after two years of r
 def test_live_blog_entries_added_under_their_headlines_when_trafilatura_kept_the_summary() -> None:
     from lxml import html as lxml_html
 
-    from scrapers.extract.body import fill_live_blog, live_entries
+    from scrapers.extract.liveblog import fill_live_blog, live_entries
     from scrapers.extract.metadata import read_metadata
 
     tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES, extra_jsonld=3))
@@ -250,7 +251,7 @@ def test_live_blog_entries_added_under_their_headlines_when_trafilatura_kept_the
 def test_live_blog_headline_put_back_and_dropped_entry_restored_in_place() -> None:
     from lxml import html as lxml_html
 
-    from scrapers.extract.body import fill_live_blog, live_entries
+    from scrapers.extract.liveblog import fill_live_blog, live_entries
     from scrapers.extract.metadata import read_metadata
 
     tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES))
@@ -263,7 +264,7 @@ def test_live_blog_headline_put_back_and_dropped_entry_restored_in_place() -> No
 def test_live_blog_already_complete_is_unchanged() -> None:
     from lxml import html as lxml_html
 
-    from scrapers.extract.body import fill_live_blog, live_entries
+    from scrapers.extract.liveblog import fill_live_blog, live_entries
     from scrapers.extract.metadata import read_metadata
 
     tree = lxml_html.document_fromstring(_live_page(_LIVE_ENTRIES))
@@ -432,12 +433,12 @@ def _river_page(paragraphs: list[str]) -> str:
 
 def test_fast_trafilatura_pass_is_kept_when_it_agrees_with_the_main_container() -> None:
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import (
+    from scrapers.extract.cascade import (
         _trafilatura_paragraphs,
-        main_blocks,
         needs_full_cascade,
         run_trafilatura,
     )
+    from scrapers.extract.main_block import main_blocks
 
     tree = parse_tree(_river_page(_RIVER))
     fast = _trafilatura_paragraphs(tree, None, fast=True)
@@ -448,7 +449,8 @@ def test_fast_trafilatura_pass_is_kept_when_it_agrees_with_the_main_container() 
 
 def test_thin_or_stray_fast_result_needs_trafilatura_full_cascade() -> None:
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import is_thin, main_blocks, needs_full_cascade
+    from scrapers.extract.cascade import is_thin, needs_full_cascade
+    from scrapers.extract.main_block import main_blocks
 
     main = main_blocks(parse_tree(_river_page(_RIVER)))
     assert main is not None and main.texts == _RIVER
@@ -467,7 +469,8 @@ def test_thin_or_stray_fast_result_needs_trafilatura_full_cascade() -> None:
 
 def test_short_article_goes_through_the_full_cascade_and_keeps_its_text() -> None:
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import _trafilatura_paragraphs, main_blocks, run_trafilatura
+    from scrapers.extract.cascade import _trafilatura_paragraphs, run_trafilatura
+    from scrapers.extract.main_block import main_blocks
 
     tree = parse_tree(_river_page(_RIVER[:2]))
     full = _trafilatura_paragraphs(tree, None, fast=False)
@@ -476,7 +479,7 @@ def test_short_article_goes_through_the_full_cascade_and_keeps_its_text() -> Non
 
 def test_drop_embeds_removes_social_posts_and_keeps_quotes() -> None:
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import drop_embeds
+    from scrapers.extract.embeds import drop_embeds
 
     tree = parse_tree(
         "<html><body><blockquote class='instagram-media big'><p>Shared picture text</p>"
@@ -496,7 +499,9 @@ def test_trafilatura_leaves_the_parsed_tree_untouched() -> None:
     from lxml import etree
 
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import embeds, main_blocks, run_trafilatura
+    from scrapers.extract.cascade import run_trafilatura
+    from scrapers.extract.embeds import embeds
+    from scrapers.extract.main_block import main_blocks
 
     tree = parse_tree(_river_page(_RIVER[:2]).replace(
         "</body>", "<div id='comments'><p>First comment here</p></div></body>"))
@@ -508,19 +513,19 @@ def test_trafilatura_leaves_the_parsed_tree_untouched() -> None:
 
 def test_html_text_skips_scripts_styles_and_comments() -> None:
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import _html_text
+    from scrapers.extract.main_block import html_text
 
     tree = parse_tree("<html><body><p>One<!-- note --> two <b>three</b>&nbsp;four</p>"
                       "<p>Five <script>var x = 1;</script>six<style>p {}</style> seven</p>"
                       "</body></html>")
     first, second = tree.iter("p")
-    assert _html_text(first) == "One two three four"
-    assert _html_text(second) == "Five six seven"
+    assert html_text(first) == "One two three four"
+    assert html_text(second) == "Five six seven"
 
 
 def test_main_blocks_positions_follow_the_paragraphs_asked_about() -> None:
     from scrapers.extract.article import parse_tree
-    from scrapers.extract.body import main_blocks
+    from scrapers.extract.main_block import main_blocks
 
     main = main_blocks(parse_tree(_river_page(_RIVER)))
     assert main is not None

@@ -12,20 +12,12 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from scrapers.extract.authors import clean_authors, fold
-from scrapers.extract.body import (
-    clean_paragraphs,
-    drop_embeds,
-    embeds,
-    fill_from_container,
-    fill_live_blog,
-    join_paragraphs,
-    live_entries,
-    main_blocks,
-    run_trafilatura,
-)
+from scrapers.extract.body import clean_paragraphs, join_paragraphs
+from scrapers.extract.cascade import run_trafilatura
 from scrapers.extract.classify import classify
 from scrapers.extract.dateline import split_dateline
 from scrapers.extract.dates import ParsedDate, format_offset, parse_date
+from scrapers.extract.embeds import drop_embeds, embeds
 from scrapers.extract.encoding import decode_html, looks_binary
 from scrapers.extract.extracted import Extracted
 from scrapers.extract.fields import (
@@ -39,6 +31,8 @@ from scrapers.extract.fields import (
     text_of,
 )
 from scrapers.extract.language import detect_language, page_language
+from scrapers.extract.liveblog import fill_live_blog, live_entries
+from scrapers.extract.main_block import fill_from_container, main_blocks
 from scrapers.extract.metadata import PageMeta, jsonld_text, read_metadata
 from scrapers.extract.selectors import select_paragraphs, select_texts, select_values
 from scrapers.extract.timestamps import (

@@ -13,7 +13,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from scrapers.extract.authors import fold
-from scrapers.extract.body import is_chrome
+from scrapers.extract.chrome import is_chrome
 from scrapers.extract.metadata import PageMeta, jsonld_names, jsonld_text
 from scrapers.extract.nodes import (
     OUTSIDE_TEXT,

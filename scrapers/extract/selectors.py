@@ -6,7 +6,7 @@ from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPathError
 
-from scrapers.extract.body import is_chrome
+from scrapers.extract.chrome import is_chrome
 
 _ATTRS = ("content", "datetime", "href", "src", "data-src")
 
