@@ -138,7 +138,7 @@ def _extract(tree: lxml_html.HtmlElement, url: str, source: Source | None) -> Ex
         meta, tree, url, result.body, has_date, listing_urls
     )
     if source and source.parser:
-        from scrapers.parsers import apply_parser, load_parser
+        from scrapers.extract.parser_hook import apply_parser, load_parser
 
         generic_published = result.published_at
         apply_parser(load_parser(source.parser, source), tree, result)
