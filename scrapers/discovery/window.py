@@ -1,7 +1,8 @@
 """Dates for discovery: parse the dates documents print, and decide if they fall in the window.
 
 The crawl window is a half-open UTC interval ``[start, end)`` of aware datetimes.  Dates
-printed without an offset are interpreted in the source's time zone.
+printed without an offset are interpreted in the source's time zone.  Month names and zone
+abbreviations come from the extractor's tables (``scrapers.extract.dates``).
 """
 
 from __future__ import annotations
@@ -11,59 +12,17 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_tz
 
 from scrapers.discovery import Candidate
+from scrapers.extract.dates import ENGLISH_MONTHS, zone_offset
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 DEFAULT_SLACK = timedelta(days=1)
 
-# Zone names RFC 822 dates use, plus South Asian ones (ambiguous ones such as BST left out).
-_ZONE_OFFSETS = {
-    "UT": "+0000",
-    "UTC": "+0000",
-    "GMT": "+0000",
-    "Z": "+0000",
-    "EST": "-0500",
-    "EDT": "-0400",
-    "CST": "-0600",
-    "CDT": "-0500",
-    "MST": "-0700",
-    "MDT": "-0600",
-    "PST": "-0800",
-    "PDT": "-0700",
-    "IST": "+0530",
-    "SLST": "+0530",
-    "PKT": "+0500",
-    "MVT": "+0500",
-    "NPT": "+0545",
-    "BTT": "+0600",
-    "AFT": "+0430",
-}
 _AMPM = re.compile(r"\d\s*[ap]\.?m\b", re.IGNORECASE)
 _OFFSET = re.compile(r"^(?:GMT|UTC|UT)?([+-]\d{2}:?\d{2})$", re.IGNORECASE)
 # RFC 822 comments after the zone: "+0530 (IST)", "+0000 (Coordinated Universal Time)".
 _COMMENT = re.compile(r"\s*\(([^()]*)\)\s*$")
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_MONTH = r"(?P<month>" + "|".join(sorted(ENGLISH_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 _PRINTED = [
@@ -119,7 +78,7 @@ def split_comment(text: str) -> tuple[str, str | None]:
     return text[: match.start()], match.group(1).strip()
 
 
-def _split_zone(text: str) -> tuple[str, timezone | None]:
+def _split_zone(text: str, tz: tzinfo) -> tuple[str, timezone | None]:
     """Split a trailing zone (``+0530``, ``+05:30``, ``GMT+0530``, ``PKT``) off an RFC 822 date.
 
     A zone given only in a trailing comment (``10:00:00 (IST)``) is used when it is a known
@@ -133,17 +92,17 @@ def _split_zone(text: str) -> tuple[str, timezone | None]:
     offset = _OFFSET.match(last)
     if offset:
         return " ".join(words[:-1]), _parse_offset(offset.group(1))
-    if last in _ZONE_OFFSETS:
-        return " ".join(words[:-1]), _parse_offset(_ZONE_OFFSETS[last])
-    named = (comment or "").upper()
-    return text, _parse_offset(_ZONE_OFFSETS[named]) if named in _ZONE_OFFSETS else None
+    zone = zone_offset(last, tz)
+    if zone is not None:
+        return " ".join(words[:-1]), zone
+    return text, zone_offset(comment, tz) if comment else None
 
 
 def parse_rfc822_date(text: str, tz: tzinfo) -> datetime | None:
     """Parse an RFC 822 date (``pubDate``), knowing IST/PKT/NPT...; no zone means ``tz``."""
     if _AMPM.search(text):  # parsedate_tz would silently ignore "PM"
         return None
-    rest, zone = _split_zone(text)
+    rest, zone = _split_zone(text, tz)
     parts = parsedate_tz(rest)
     if parts is None:
         return None
@@ -157,10 +116,10 @@ def parse_rfc822_date(text: str, tz: tzinfo) -> datetime | None:
 
 
 def _month_number(text: str) -> int:
-    return int(text) if text.isdigit() else _MONTHS[text.lower().rstrip(".")]
+    return int(text) if text.isdigit() else ENGLISH_MONTHS[text.lower().rstrip(".")]
 
 
-def _apply_time(day: datetime, text: str) -> datetime:
+def _apply_time(day: datetime, text: str, tz: tzinfo) -> datetime:
     """Add a printed time (``10:30 AM``, ``14:05 +05:30``, ``9.15 pm PKT``) found in ``text``."""
     match = _TIME.match(re.sub(r"^[\s,|@–—-]*(?:at\s+)?", "", text, flags=re.IGNORECASE))
     if not match:
@@ -176,10 +135,8 @@ def _apply_time(day: datetime, text: str) -> datetime:
     value = day.replace(hour=hour, minute=minute, second=int(match["second"] or 0))
     if match["offset"]:
         return value.replace(tzinfo=_parse_offset(match["offset"]))
-    zone = (match["zone"] or "").upper()
-    if zone in _ZONE_OFFSETS:
-        return value.replace(tzinfo=_parse_offset(_ZONE_OFFSETS[zone]))
-    return value
+    zone = zone_offset(match["zone"], tz) if match["zone"] else None
+    return value.replace(tzinfo=zone) if zone is not None else value
 
 
 def parse_printed_date(text: str, tz: tzinfo) -> datetime | None:
@@ -197,7 +154,7 @@ def parse_printed_date(text: str, tz: tzinfo) -> datetime | None:
         except (ValueError, KeyError):
             continue
         if _is_plausible(value):
-            return _localize(_apply_time(value, text[match.end() :]), tz)
+            return _localize(_apply_time(value, text[match.end() :], tz), tz)
     return None
 
 

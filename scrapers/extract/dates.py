@@ -1,5 +1,8 @@
 """Date parsing: ISO 8601 and printed dates (native digits and month names), with time-zone rules.
 
+The one home of the month-name and zone-abbreviation tables: discovery's date parser
+(``scrapers.discovery.window``) reads its English month names and its zones from here too.
+
 A printed offset is kept as printed.  A time without one takes the source's time zone; with no
 source it stays naive and callers keep only the calendar day.  ``ParsedDate.precision`` says
 what was printed (``day``, ``minute``, ``second``): a date alone gets no invented time.
@@ -11,6 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
+
+from transforms.schema import PRECISIONS
+from transforms.schema import format_offset as format_utc_offset
 
 EARLIEST = date(1990, 1, 1)
 
@@ -68,6 +74,8 @@ _EUROPEAN_MONTHS = (
     ("novembre", "noviembre", "novembro"),
     ("dezember", "décembre", "diciembre", "dicembre", "dezembro"),
 )
+ENGLISH_MONTHS = {w: num for num, words in _MONTH_WORDS.items() for w in words if w.isascii()}
+"""English month names and abbreviations (``sept`` too) -> month number."""
 _MONTH_LOOKUP = {word: num for num, words in _MONTH_WORDS.items() for word in words}
 _MONTH_LOOKUP |= {word: num for num, words in enumerate(_EUROPEAN_MONTHS, 1) for word in words}
 _MONTH_LOOKUP |= {w: _BS_OFFSET + num for num, words in _BS_MONTH_WORDS.items() for w in words}
@@ -85,14 +93,19 @@ _MONTH_RE = re.compile(
     re.I,
 )
 
-# Zone abbreviations printed by South Asian and international outlets.
-_ZONE_ABBR = {
-    "utc": 0, "gmt": 0, "z": 0, "ist": 330, "pkt": 300, "pst_pk": 300, "npt": 345,
-    "bdt": 360, "btt": 360, "lkt": 330, "slst": 330, "aft": 270, "mvt": 300,
-    "est": -300, "edt": -240, "cst": -360, "cdt": -300, "pdt": -420, "cet": 60, "cest": 120,
-    "bst": 60, "aest": 600, "aedt": 660,
+# UTC offsets in minutes of the zone abbreviations dates are printed with: RFC 822's, South
+# Asia's and a few international ones.  BST and PST also have a local reading (zone_offset).
+ZONE_MINUTES = {
+    "ut": 0, "utc": 0, "gmt": 0, "z": 0,
+    "ist": 330, "lkt": 330, "slst": 330, "pkt": 300, "mvt": 300, "npt": 345, "bdt": 360,
+    "btt": 360, "aft": 270,
+    "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360,
+    "pst": -480, "pdt": -420,
+    "cet": 60, "cest": 120, "bst": 60, "aest": 600, "aedt": 660,
 }
-_ZONE_RE = re.compile(r"\b(" + "|".join(k for k in _ZONE_ABBR if "_" not in k) + r")\b", re.I)
+# (abbreviation, source time zone) -> what it means there: Bangladesh and Pakistan Standard Time
+_LOCAL_READINGS = {("bst", "Asia/Dhaka"): 360, ("pst", "Asia/Karachi"): 300}
+_ZONE_RE = re.compile(r"\b(" + "|".join(ZONE_MINUTES) + r")\b", re.I)
 
 _ISO_RE = re.compile(
     r"(\d{4})-?(\d{2})-?(\d{2})"
@@ -110,8 +123,6 @@ _TIME_RE = re.compile(
 )
 _OFFSET_RE = re.compile(r"(?:gmt|utc)?\s*([+-])\s?(\d{1,2})(?::?(\d{2}))?(?!\d)", re.I)
 
-
-PRECISIONS = ("day", "minute", "second")
 
 
 @dataclass(frozen=True)
@@ -131,9 +142,10 @@ class ParsedDate:
     @property
     def precision(self) -> str:
         """What the page printed: ``day`` (a date only), ``minute`` or ``second``."""
+        day, minute, second = PRECISIONS
         if not self.has_time:
-            return "day"
-        return "second" if self.has_seconds else "minute"
+            return day
+        return second if self.has_seconds else minute
 
 
 def normalize_digits(text: str) -> str:
@@ -148,16 +160,19 @@ def _offset_tz(sign: str, hours: str, minutes: str | None) -> timezone | None:
     return timezone(-delta if sign == "-" else delta)
 
 
+def zone_offset(abbr: str, source_tz: tzinfo | None = None) -> timezone | None:
+    """The offset a printed zone abbreviation stands for (None if unknown), read as the
+    source's zone reads it: BST in Dhaka is Bangladesh, PST in Karachi Pakistan Standard Time."""
+    name = abbr.lower()
+    if name not in ZONE_MINUTES:
+        return None
+    local = source_tz.key if isinstance(source_tz, ZoneInfo) else None
+    return timezone(timedelta(minutes=_LOCAL_READINGS.get((name, local), ZONE_MINUTES[name])))
+
+
 def _zone_from_abbr(text: str, source_tz: tzinfo | None) -> timezone | None:
     match = _ZONE_RE.search(text)
-    if not match:
-        return None
-    abbr = match.group(1).lower()
-    if abbr == "bst" and isinstance(source_tz, ZoneInfo) and source_tz.key == "Asia/Dhaka":
-        return timezone(timedelta(hours=6))
-    if abbr == "pst" and isinstance(source_tz, ZoneInfo) and source_tz.key == "Asia/Karachi":
-        return timezone(timedelta(hours=5))
-    return timezone(timedelta(minutes=_ZONE_ABBR[abbr]))
+    return zone_offset(match.group(1), source_tz) if match else None
 
 
 def _parse_iso(text: str) -> ParsedDate | None:
@@ -288,14 +303,9 @@ def is_plausible(parsed: ParsedDate, earliest: date | None = None,
 
 
 def format_offset(value: datetime) -> str | None:
-    """'+HH:MM' for an aware datetime."""
+    """'+HH:MM' for an aware datetime (``transforms.schema.format_offset``), None if naive."""
     offset = value.utcoffset()
-    if offset is None:
-        return None
-    minutes = int(offset.total_seconds() // 60)
-    sign = "-" if minutes < 0 else "+"
-    minutes = abs(minutes)
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return None if offset is None else format_utc_offset(offset)
 
 
 def date_from_url(url: str) -> ParsedDate | None:
