@@ -94,3 +94,24 @@ def test_a_trailing_zone_comment_keeps_the_printed_offset(text: str, expected: d
     parsed = parse_date(text, KATHMANDU)
     assert parsed == expected
     assert parsed is not None and parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "offset_hours"),
+    [
+        ("Fri, 20 Nov 2026 10:30:00 PST", "Asia/Karachi", 5),  # Pakistan Standard Time
+        ("Fri, 20 Nov 2026 10:30:00 PST", "Asia/Kolkata", -8),  # US Pacific elsewhere
+        ("20 Nov 2026 10:30 BST", "Asia/Dhaka", 6),  # Bangladesh Standard Time
+        ("20 Nov 2026 10:30 CET", "Asia/Karachi", 1),
+    ],
+)
+def test_discovery_and_extraction_read_a_zone_alike(text: str, zone: str,
+                                                    offset_hours: int) -> None:
+    from scrapers.extract.dates import parse_date as parse_page_date
+
+    tz = ZoneInfo(zone)
+    found = parse_date(text, tz)
+    page = parse_page_date(text, tz)
+    assert found is not None and page is not None
+    assert found.utcoffset() == timedelta(hours=offset_hours) == page.value.utcoffset()
+    assert found == page.value
