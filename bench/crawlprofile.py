@@ -60,7 +60,7 @@ _PROJECT_STAGES = (
     ("scrapers/pipelines.py", "record + staging"),
     ("scrapers/warc.py", "WARC write"),
     ("scrapers/state.py", "state"),
-    ("transforms/lake.py", "state"),  # read_article_rows, under scrapers/state.py
+    ("transforms/lake/", "state"),  # read_article_rows, under scrapers/state.py
     ("scrapers/discovery/", "discovery"),
     ("scrapers/extensions.py", "stats file"),
     ("scrapers/middlewares.py", "our middlewares"),

@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.test_lake import make_record, partition, rows
-from transforms import lake, lakeindex
+from transforms import lakeindex
+from transforms.lake import merge as lake_merge
 from transforms.lake import merge_articles, read_articles, rebuild_index
 from transforms.lakeindex import DELTA_SUFFIX, INDEX_DIR, KEYS_SUFFIX, STATE_SUFFIX, key_hashes
 from transforms.storage import LakeLocation
@@ -173,17 +174,17 @@ def test_a_merge_killed_half_way_leaves_its_sources_pending(
     """A partition written without its index update is found by the next merge's rebuild."""
     history(tmp_path, 3)
     day1, day2, day3 = (FIRST + timedelta(days=d) for d in (10, 11, 12))
-    real_write = lake.write_atomic
+    real_write = lake_merge.write_atomic
 
     def dies_on_day2(table: Any, path: str, *args: Any) -> None:
         if f"date={day2.isoformat()}" in str(path):
             raise KeyboardInterrupt("killed")  # the writer dies after day1 is written
         real_write(table, path, *args)
 
-    monkeypatch.setattr(lake, "write_atomic", dies_on_day2)
+    monkeypatch.setattr(lake_merge, "write_atomic", dies_on_day2)
     with pytest.raises(KeyboardInterrupt):
         merge_articles(rows(on(day1, 7001), on(day2, 7002)), tmp_path)
-    monkeypatch.setattr(lake, "write_atomic", real_write)
+    monkeypatch.setattr(lake_merge, "write_atomic", real_write)
     assert where(tmp_path, "https://dawn.com/news/7001") == [day1.isoformat()]
     assert json.loads(state_file(tmp_path).read_text())["pending"] == ["dawn"]
     stored = read_articles(tmp_path, columns=["url", "article_id"]).set_index("url")

@@ -23,7 +23,7 @@ from transforms.stories import METHOD_NOTE
 
 SCHEMA_DOC = Path(__file__).resolve().parents[1] / "docs" / "schema.md"
 TABLES: list[tuple[str, str, list[Column]]] = [
-    ("articles", "One row per article (key `article_id`), written by `transforms/lake.py`.",
+    ("articles", "One row per article (key `article_id`), written by `transforms/lake/`.",
      ARTICLE_COLUMNS),
     ("quarantine", "Rows refused by normalisation or validation, with the reason (key "
      "`quarantine_id`).", QUARANTINE_COLUMNS),

@@ -303,6 +303,9 @@ class TableSpec:
     optional: frozenset[str] = frozenset()  # callers may omit these columns (stored as null)
     unions: frozenset[str] = frozenset()
     """List columns that only grow: a row's stored values and its new ones, sorted, once each."""
+    replaces_partition: bool = False
+    """A partition holds one row, of the latest merge: a merge removes the partition's rows of
+    other keys (re-running a day replaces its row instead of adding one)."""
     schema: pa.Schema = field(init=False, compare=False)
     """Arrow schema of the file columns, with the schema version in its metadata."""
 
@@ -324,10 +327,11 @@ QUARANTINE = TableSpec("quarantine", tuple(QUARANTINE_COLUMNS), "quarantine_id",
                        frozenset({"quarantined_at", "run_id"}), ("quarantine_id",),
                        updates=False, moves=False)
 # One row per (date, source) partition, laid out like articles (date and source in the path
-# only): the key is run_id, and merge_run_reports drops a partition's rows of other runs, so
-# re-running a day replaces its rows.
+# only): the key is run_id, and a merge drops a partition's rows of other runs, so re-running a
+# day replaces its row.
 RUN_REPORTS = TableSpec("run_reports", tuple(RUN_REPORT_COLUMNS), "run_id",
-                        frozenset({"created_at"}), ("run_id",), updates=True, moves=False)
+                        frozenset({"created_at"}), ("run_id",), updates=True, moves=False,
+                        replaces_partition=True)
 TABLES = (ARTICLES, QUARANTINE, RUN_REPORTS)
 TABLE_COLUMNS = {spec.name: list(spec.columns) for spec in TABLES}
 """Every column of each table (file and partition columns), in the order readers return them."""
