@@ -3,7 +3,7 @@
 Both sides run the same code path on the same days against the bundled demo sites (served on
 127.0.0.1 by ``scrapers.demo.server``), each with a fresh lake and staging area:
 
-1. the floor: in a child process, for each day in turn, ``scrapers.dagtasks.plan_run``, then
+1. the floor: in a child process, for each day in turn, ``scrapers.tasks.daily.plan_run``, then
    ``crawl_source`` for every job (4 at a time, as 4 executor slots would), ``write_staged``,
    the gate task's ``gate_run`` and ``publish_extra``, and ``report_run``: what the DAG's
    tasks call, with nothing around them;
@@ -78,7 +78,7 @@ def timed_step(steps: list[dict[str, Any]], name: str, func: Any, *args: Any,
 
 def floor_day(day: date, slots: int) -> dict[str, Any]:
     """One day's run as the DAG runs it, without Airflow; per-step wall times and states."""
-    from scrapers.dagtasks import (
+    from scrapers.tasks.daily import (
         crawl_source,
         gate_run,
         plan_run,
@@ -301,7 +301,7 @@ def report(out: Report, days: list[date], slots: int, floor: dict[str, Any], flo
     cpu_total = sum(af["cpu"].values())
     out(f"days: {days[0]} .. {days[-1]} ({len(days)} runs; demo articles exist on 2026-11-18 "
         f"..24, earlier days crawl and find nothing)")
-    out(f"floor (dagtasks functions in a loop, crawls {slots} at a time): "
+    out(f"floor (scrapers.tasks.daily functions in a loop, crawls {slots} at a time): "
         f"{floor_s:.1f} s wall, {floor_cpu:.1f} s CPU (process tree), peak RSS "
         f"{fmt_bytes(floor_rss)} (largest single process), {floor_steps} steps, "
         f"{floor_rows} rows in the lake")

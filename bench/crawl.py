@@ -7,7 +7,7 @@ Steps (all in one run, on the same generated pages):
 2. floor A: ``trafilatura.extract`` alone over the N pages in one process; floor B: lxml
    ``html.document_fromstring`` alone; and, for reference, our ``scrapers.extract.extract``
    alone over ``--reference-pages`` of them (each in a fresh child, pages preloaded);
-3. the real pipeline: ``scrapers.crawl.run_crawl`` (discovery through feed, sitemap index and
+3. the real pipeline: ``scrapers.tasks.crawl.run_crawl`` (discovery through feed, sitemap index and
    Google News sitemap, fetch, extraction, WARC archive, staging) then
    ``transforms.pipeline.process_staged`` into a temp lake; pages/s end to end, CPU per page of
    the crawl subprocess and of the transform, peak RSS of the crawl (``RUSAGE_CHILDREN`` in a
@@ -132,7 +132,7 @@ def child_floor(corpus: Path, kind: str, limit: int) -> dict[str, Any]:
 def child_pipeline(registry: Path, sources: list[str], staging: Path, lake: Path
                    ) -> dict[str, Any]:
     """Run ``run_crawl`` for each source in parallel, then ``process_staged``; measure both."""
-    from scrapers.crawl import run_crawl
+    from scrapers.tasks.crawl import run_crawl
     from transforms.pipeline import process_staged
 
     os.environ["NEWSFLOW_LAKE"] = str(lake)  # incremental state and raw WARCs go to the temp lake
@@ -289,7 +289,7 @@ def pipeline_run(corpus: Path, sites: int, work: Path, limit: int | None = None
 def profile_crawl(corpus: Path, pages: int, work: Path
                   ) -> tuple[Path, float, list[str], str, dict[str, float]]:
     """One crawl of ``pages`` pages under a sampling profiler; its stage breakdown is saved."""
-    from scrapers.crawl import stage_paths
+    from scrapers.tasks.crawl import stage_paths
 
     proc, bases = start_server(corpus, 1, limit=pages)
     target = PROFILES_DIR / "crawl_pyspy.txt"

@@ -45,7 +45,7 @@ GOAL_SHARE = 0.10
 
 def one_run(registry: Path, staging: Path, lake: Path, base: str, run: int) -> dict[str, Any]:
     """Crawl + process once; return server counters and timings."""
-    from scrapers.crawl import CrawlFailed, run_crawl
+    from scrapers.tasks.crawl import CrawlFailed, run_crawl
     from transforms.pipeline import process_staged
 
     start, end = window()
@@ -77,7 +77,7 @@ def one_run(registry: Path, staging: Path, lake: Path, base: str, run: int) -> d
 def profile_no_work_crawl(registry: Path, work: Path, lake: Path, pages: int
                           ) -> tuple[Path, list[str], str]:
     """One more crawl of the unchanged site under a sampling profiler; its stage breakdown."""
-    from scrapers.crawl import stage_paths
+    from scrapers.tasks.crawl import stage_paths
 
     start, end = window()
     paths = stage_paths(start.date(), source_id(0), work / "staging-profile")

@@ -106,7 +106,7 @@ with DAG(
     def gate(jobs: list[dict], summary: dict) -> dict:
         """Check every source's written rows; when all pass, emit the news_articles event."""
         from scrapers.ccnews.tasks import publish_backfill
-        from scrapers.dagtasks import gate_run
+        from scrapers.tasks.daily import gate_run
 
         ctx = get_current_context()
         gate_run(jobs, summary)

@@ -80,7 +80,7 @@ with DAG(
         Every later task takes the day from these jobs, never from the run's context: a run
         triggered without a logical date has no data interval.
         """
-        from scrapers.dagtasks import plan_run
+        from scrapers.tasks.daily import plan_run
 
         ctx = get_current_context()
         return plan_run(ctx["params"], ctx.get("data_interval_start"),
@@ -90,7 +90,7 @@ with DAG(
           max_active_tis_per_dagrun=CRAWLS_PER_RUN)
     def crawl(job: dict) -> dict:
         """Crawl one source in a subprocess; fail this mapped task only if its stats say so."""
-        from scrapers.dagtasks import crawl_source
+        from scrapers.tasks.daily import crawl_source
 
         get_current_context()["source_id"] = job["source"]
         return crawl_source(job)
@@ -100,7 +100,7 @@ with DAG(
     @task(pool=LAKE_WRITER_POOL, queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def write(jobs: list[dict]) -> dict:
         """Normalise, validate, dedupe and merge every successful crawl into the lake."""
-        from scrapers.dagtasks import write_staged
+        from scrapers.tasks.daily import write_staged
 
         return write_staged(jobs, run_id=get_current_context()["run_id"])
 
@@ -111,7 +111,7 @@ with DAG(
     @task(queue=LAKE_QUEUE, retries=0, outlets=[NEWS_ARTICLES])
     def gate(jobs: list[dict], summary: dict) -> dict:
         """Check every source's written rows; when all pass, emit the news_articles event."""
-        from scrapers.dagtasks import failed_crawl_tasks, gate_run, publish_extra
+        from scrapers.tasks.daily import failed_crawl_tasks, gate_run, publish_extra
 
         ctx = get_current_context()
         run_id = ctx["run_id"]
@@ -127,7 +127,7 @@ with DAG(
     @task(queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def report(jobs: list[dict], summary: dict) -> str:
         """Write the run report (HTML + run_reports rows) and print its file:// link."""
-        from scrapers.dagtasks import report_run
+        from scrapers.tasks.daily import report_run
 
         return report_run(jobs, summary, run_id=get_current_context()["run_id"])
 

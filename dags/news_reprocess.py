@@ -36,7 +36,7 @@ with DAG(
         import json
         from datetime import date
 
-        from scrapers.reprocess import reprocess as run_reprocess
+        from scrapers.tasks.reprocess import reprocess as run_reprocess
 
         ctx = get_current_context()
         params = ctx["params"]

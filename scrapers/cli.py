@@ -6,8 +6,8 @@
     newsflow sources check [--timeout S]
     newsflow lake show [--table T] [--date D] [--source S]
 
-Every subcommand calls the code the DAGs run (scrapers.plan, scrapers.crawl,
-scrapers.dagtasks, scrapers.reprocess, scrapers.check_sources, transforms.lake);
+Every subcommand calls the code the DAGs run (scrapers.tasks.plan, scrapers.tasks.crawl,
+scrapers.tasks.daily, scrapers.tasks.reprocess, scrapers.check_sources, transforms.lake);
 nothing here decides what is crawled, kept or written.  Days are UTC days written YYYY-MM-DD.
 Progress bars go to stderr, and only when stderr is a terminal.  Exit status: 0 done, 1 a crawl
 or check failed, 2 a usage error (bad date, unknown source or table), 75 another writer holds
@@ -88,7 +88,7 @@ def make_progress() -> Progress:
 
 def registry_path(given: Path | None) -> Path:
     """``--registry``, else ``$NEWSFLOW_REGISTRY``, else the real-outlet registry."""
-    from scrapers.plan import resolve_registry
+    from scrapers.tasks.plan import resolve_registry
 
     return resolve_registry(str(given) if given else None)
 
@@ -112,7 +112,7 @@ def check_known(registry: Path, sources: list[str] | None) -> None:
 def plan_days(days: list[date], sources: list[str] | None, registry: Path,
               stamp: str) -> dict[date, tuple[str, list[dict[str, Any]]]]:
     """Each day's run id and crawl jobs, planned before anything runs (bad sources fail here)."""
-    from scrapers.plan import plan_crawls, resolve_window
+    from scrapers.tasks.plan import plan_crawls, resolve_window
 
     plans = {}
     for one in days:
@@ -128,8 +128,8 @@ def plan_days(days: list[date], sources: list[str] | None, registry: Path,
 
 def crawl_job(job: dict[str, Any]) -> bool:
     """Run one planned crawl and print its summary; False when it failed."""
-    from scrapers.crawl import CrawlFailed
-    from scrapers.dagtasks import crawl_source, print_crawl_summary
+    from scrapers.tasks.crawl import CrawlFailed
+    from scrapers.tasks.daily import crawl_source, print_crawl_summary
 
     failure: str | None = None
     with contextlib.redirect_stdout(io.StringIO()):  # its summary and JSON; summary below
@@ -145,7 +145,7 @@ def crawl_job(job: dict[str, Any]) -> bool:
 
 def write_day(jobs: list[dict[str, Any]], run_id: str) -> None:
     """Merge a day's staged crawls into the lake (the DAG's write task) and print its lines."""
-    from scrapers.dagtasks import describe_write, write_staged
+    from scrapers.tasks.daily import describe_write, write_staged
 
     with contextlib.redirect_stdout(io.StringIO()):  # its lines and JSON; printed below
         summary = write_staged(jobs, run_id)
@@ -203,7 +203,7 @@ def describe_reprocess(summary: dict[str, Any]) -> str:
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     """``newsflow reprocess``."""
-    from scrapers.reprocess import make_run_id, reprocess_from_shell
+    from scrapers.tasks.reprocess import make_run_id, reprocess_from_shell
 
     days_between(args.first, args.last)
     registry = registry_path(args.registry)
@@ -359,7 +359,7 @@ def shared_options() -> tuple[argparse.ArgumentParser, ...]:
 def build_parser() -> argparse.ArgumentParser:
     """The ``newsflow`` argument parser with its subcommands."""
     from scrapers.check_sources import DEFAULT_TIMEOUT, DEFAULT_WORKERS
-    from scrapers.reprocess import seconds
+    from scrapers.tasks.reprocess import seconds
     from transforms.schema import TABLES
 
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__,

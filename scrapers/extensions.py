@@ -42,7 +42,7 @@ class StatsFileExtension:
         report = getattr(spider, "report_lists", None)
         payload = {"stats": _jsonable(stats), "lists": _jsonable(report or {})}
         if self.path is None:  # a bare `scrapy crawl news ...`: the standard stage path
-            from scrapers.crawl import stage_paths
+            from scrapers.tasks.crawl import stage_paths
 
             self.path = stage_paths(spider.window_start.date(), spider.source.id).stats
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -37,7 +37,7 @@ class StagePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         if self.path is None:
-            from scrapers.crawl import stage_paths
+            from scrapers.tasks.crawl import stage_paths
 
             spider = spider or self.crawler.spider
             self.path = stage_paths(spider.window_start.date(), spider.source.id).items

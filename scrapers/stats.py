@@ -1,7 +1,7 @@
 """Every ``newsflow/...`` crawl stats key, named once.
 
 The spider, the middlewares, the WARC archive and the CC-NEWS stager write these keys into
-Scrapy's stats; ``scrapers.crawl`` and ``scrapers.dagtasks`` read them back.  A key that
+Scrapy's stats; ``scrapers.tasks.crawl`` and ``scrapers.tasks.daily`` read them back.  A key that
 is split further by kind, role or reason (``newsflow/documents/refused/too_large``) is built
 with :func:`under` from the constant for its family.
 """

@@ -437,7 +437,7 @@ def published(hour: int = 10, minute: int = 0) -> datetime:
 def crawl(source_id: str, registry: Path, *, extra_settings: dict[str, str] | None = None,
           timeout: float = 180) -> Any:
     """``run_crawl`` for the test window (always through the loopback-only resolver)."""
-    from scrapers.crawl import run_crawl
+    from scrapers.tasks.crawl import run_crawl
 
     settings = {"TWISTED_DNS_RESOLVER": RESOLVER, **(extra_settings or {})}
     return run_crawl(source_id, WINDOW_START, WINDOW_END, registry=registry, day=DAY,
@@ -446,7 +446,7 @@ def crawl(source_id: str, registry: Path, *, extra_settings: dict[str, str] | No
 
 def load_stats(source_id: str) -> dict[str, Any]:
     """The stats payload a finished (or failed) crawl left in staging."""
-    from scrapers.crawl import stage_paths
+    from scrapers.tasks.crawl import stage_paths
 
     return json.loads(stage_paths(DAY, source_id).stats.read_text(encoding="utf-8"))
 
@@ -549,7 +549,7 @@ def crawl_pair(succeeding: str, failing: str, registry: Path,
     """Crawl ``succeeding`` and ``failing`` in parallel; keep the second's CrawlFailed."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from scrapers.crawl import CrawlFailed
+    from scrapers.tasks.crawl import CrawlFailed
 
     started = time.monotonic()
     with PeakRSS() as peak, ThreadPoolExecutor(2) as pool:

@@ -313,8 +313,8 @@ def test_a_live_row_wins_unless_the_capture_is_newer(
 
     from scrapers.ccnews.stage import stage_run
     from scrapers.ccnews.tasks import harvest_file
-    from scrapers.dagtasks import write_staged
-    from scrapers.plan import plan_crawls
+    from scrapers.tasks.daily import write_staged
+    from scrapers.tasks.plan import plan_crawls
     from transforms.lake import read_articles
     from transforms.pipeline import process_staged
 
@@ -356,7 +356,7 @@ def test_reprocess_re_extracts_cc_news_rows_from_the_archive(backfilled, http_ar
     """news_reprocess over backfilled days reads the rows' pages back from the archive; with
     today's extractor unchanged nothing in the lake changes, and an unreachable archive loses
     nothing."""
-    from scrapers.reprocess import reprocess
+    from scrapers.tasks.reprocess import reprocess
 
     root = backfilled[0]
     monkeypatch.setenv("NEWSFLOW_CCNEWS_ARCHIVE", http_archive)

@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from scrapers.crawl import CrawlFailed, stage_paths
+from scrapers.tasks.crawl import CrawlFailed, stage_paths
 from tests.fault_server import (
     DAY,
     article_html,
@@ -201,7 +201,7 @@ def test_concurrent_writers_in_processes_lose_no_row(lake: Path, tmp_path: Path)
 def test_a_crawl_killed_half_way_and_retried_stores_each_article_once(
     lake: Path, tmp_path: Path
 ) -> None:
-    from scrapers.dagtasks import crawl_outcome
+    from scrapers.tasks.daily import crawl_outcome
 
     with fault_servers(1) as (site,):
         items = []

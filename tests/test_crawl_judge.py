@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from scrapers.crawl import CrawlFailed, judge_crawl, stage_paths, summarize_stats
+from scrapers.tasks.crawl import CrawlFailed, judge_crawl, stage_paths, summarize_stats
 
 
 def stats(**values: int) -> dict:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scrapers.crawl import run_crawl
+from scrapers.tasks.crawl import run_crawl
 from tests.demo_truth import expected_for_day, load_truth
 from transforms.lake import read_articles
 from transforms.pipeline import process_staged
@@ -78,7 +78,7 @@ def test_reprocess_without_network_replaces_only_the_extractor_version(
     """Crawl a day, stop the server, re-extract from WARC with a newer extractor."""
     import scrapers.extract
     from scrapers.demo.server import serve_demo_sites
-    from scrapers.reprocess import reprocess
+    from scrapers.tasks.reprocess import reprocess
 
     registry = Path(__file__).resolve().parent.parent / "data" / "demo_sites" / "sources.yaml"
     day = date(2026, 11, 20)

@@ -220,11 +220,11 @@ def lease_holder(cluster: DistributedCluster, name: str) -> dict[str, Any]:
 
 
 def cli_reprocess(day: date, scratch: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m scrapers.reprocess`` for ``day``, from a shell of its own (direct to S3)."""
+    """``python -m scrapers.tasks.reprocess`` for ``day``, from its own shell (direct to S3)."""
     env = {**os.environ, "NEWSFLOW_LAKE": LAKE_URI, "NEWSFLOW_STAGING": str(scratch / "staging"),
            "NEWSFLOW_SCRATCH": str(scratch), "NEWSFLOW_REGISTRY": str(DEMO_REGISTRY)}
     return subprocess.run(
-        [sys.executable, "-m", "scrapers.reprocess", "--start", day.isoformat(),
+        [sys.executable, "-m", "scrapers.tasks.reprocess", "--start", day.isoformat(),
          "--end", day.isoformat()],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 

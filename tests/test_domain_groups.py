@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scrapers.crawl import domain_lease
-from scrapers.plan import plan_crawls
 from scrapers.sources import RegistryError, domain_groups, load_registry, parse_registry
+from scrapers.tasks.crawl import domain_lease
+from scrapers.tasks.plan import plan_crawls
 from tests.test_object_storage import BUCKET, s3  # noqa: F401  (the moto fixture)
 from transforms.lease import LeaseHeld
 

@@ -51,7 +51,7 @@ def by_slug(path: Path | str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def charsets(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Serve both pages, crawl them, merge the lake, then reprocess the day from its WARCs."""
-    from scrapers.reprocess import reprocess
+    from scrapers.tasks.reprocess import reprocess
 
     with fault_lake(tmp_path_factory, "faults-charsets", 1) as (tmp, root, (site,), _before):
         items = []

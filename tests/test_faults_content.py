@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scrapers.crawl import CrawlResult
+from scrapers.tasks.crawl import CrawlResult
 from tests.fault_server import (
     FaultServer,
     PeakRSS,

@@ -47,7 +47,7 @@ def date_only_page(title: str, day: date) -> str:
 
 def crawl_day(source: str, registry: Any, day: date) -> Any:
     """The scheduled crawl of one UTC day."""
-    from scrapers.crawl import run_crawl
+    from scrapers.tasks.crawl import run_crawl
 
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return run_crawl(source, start, start + timedelta(days=1), registry=registry, day=day,

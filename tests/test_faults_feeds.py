@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scrapers.crawl import CrawlFailed, CrawlResult
+from scrapers.tasks.crawl import CrawlFailed, CrawlResult
 from tests.fault_server import (
     FaultServer,
     article_html,

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scrapers.plan import plan_crawls
 from scrapers.sources import RegistryError, load_registry
+from scrapers.tasks.plan import plan_crawls
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
 END = START + timedelta(days=1)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.crawl import run_crawl
+from scrapers.tasks.crawl import run_crawl
 from tests.demo_truth import load_truth
 from transforms.lake import read_articles
 from transforms.pipeline import process_staged
@@ -48,7 +48,7 @@ def first_run(demo_server, demo_registry, lake):
 
 
 def test_second_run_downloads_no_article_page(first_run, demo_server, demo_registry, lake):
-    from scrapers.crawl import summarize_stats
+    from scrapers.tasks.crawl import summarize_stats
 
     first_stats, first_log = first_run
     before = read_articles(lake)

@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.plan import describe_window, parse_day, plan_crawls, resolve_window, window_source
 from scrapers.sources import RegistryError
+from scrapers.tasks.plan import (
+    describe_window,
+    parse_day,
+    plan_crawls,
+    resolve_window,
+    window_source,
+)
 
 
 def test_window_is_the_data_interval() -> None:

@@ -8,7 +8,7 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from scrapers.crawl import run_crawl
+from scrapers.tasks.crawl import run_crawl
 
 START = datetime(2026, 11, 20, tzinfo=UTC)
 END = START + timedelta(days=1)

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from scrapers.extract import EXTRACTOR_VERSION
-from scrapers.reprocess import main, reprocess
+from scrapers.tasks.reprocess import main, reprocess
 from scrapers.warc import WarcArchive, read_raw
 from transforms.lake import read_articles, read_quarantine
 

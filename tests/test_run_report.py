@@ -200,7 +200,7 @@ def test_merge_run_reports_is_idempotent_and_replaces_per_day(tmp_path: Path) ->
 
 
 def test_report_task_prints_link_and_table(tmp_path: Path, monkeypatch, capsys) -> None:
-    from scrapers.dagtasks import report_run
+    from scrapers.tasks.daily import report_run
 
     root = tmp_path / "lake"
     monkeypatch.setenv("NEWSFLOW_LAKE", str(root))
@@ -254,8 +254,8 @@ def test_one_source_run_keeps_the_other_sources_in_the_days_report(tmp_path: Pat
 
 def test_report_lists_each_sources_error_messages(tmp_path: Path, monkeypatch, capsys) -> None:
     """'errors 4' is not enough: the page and the task log name each kind, its count, an example."""
-    from scrapers.crawl import error_digest
-    from scrapers.dagtasks import report_run
+    from scrapers.tasks.crawl import error_digest
+    from scrapers.tasks.daily import report_run
 
     root = tmp_path / "lake"
     monkeypatch.setenv("NEWSFLOW_LAKE", str(root))

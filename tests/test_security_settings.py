@@ -19,8 +19,8 @@ import pytest
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
-from scrapers.crawl import CrawlFailed, CrawlResult
 from scrapers.middlewares import AddressGuardMiddleware
+from scrapers.tasks.crawl import CrawlFailed, CrawlResult
 from tests.fault_server import (
     FaultServer,
     article_html,

@@ -21,8 +21,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scrapers.crawl import CrawlFailed
-from scrapers.plan import plan_crawls
 from scrapers.staging import (
     RUN_TOKEN_PATTERN,
     StagePaths,
@@ -34,6 +32,8 @@ from scrapers.staging import (
     stage_names,
     staging_location,
 )
+from scrapers.tasks.crawl import CrawlFailed
+from scrapers.tasks.plan import plan_crawls
 from tests.demo_truth import expected_for_day
 from tests.fault_server import fault_servers, outlet, status, write_registry
 from tests.test_object_storage import BUCKET, S3, s3  # noqa: F401  (the moto fixture)
@@ -127,7 +127,7 @@ def test_stage_names_refuse_what_could_leave_the_root() -> None:
 
 def test_crawl_on_one_machine_write_on_another(machines: Machines) -> None:
     """A's crawl publishes items, stats and log under its run; B merges them, twice alike."""
-    from scrapers.dagtasks import crawl_source, write_staged
+    from scrapers.tasks.daily import crawl_source, write_staged
 
     jobs = [j.to_dict() for j in plan_crawls(START, END, DEMO_REGISTRY, [SOURCE], RUN_ID)]
     token = run_token(RUN_ID)
@@ -162,7 +162,7 @@ def test_crawl_on_one_machine_write_on_another(machines: Machines) -> None:
 
 def test_a_retry_replaces_its_own_objects_only(machines: Machines) -> None:
     """A second attempt of a run rewrites that run's keys; another run of the day is untouched."""
-    from scrapers.dagtasks import crawl_outcome, crawl_source
+    from scrapers.tasks.daily import crawl_outcome, crawl_source
 
     other_run = "manual__2026-11-21T06:00:00+00:00"
     first = plan_crawls(START, END, DEMO_REGISTRY, [SOURCE], RUN_ID)[0].to_dict()
@@ -191,7 +191,7 @@ def test_a_retry_replaces_its_own_objects_only(machines: Machines) -> None:
 def test_a_failed_crawl_reports_its_reason_on_the_writer(
         machines: Machines, tmp_path: Path) -> None:
     """A crawl whose feed answers 404 fails its task; B's write reads why from the staging."""
-    from scrapers.dagtasks import crawl_source, write_staged
+    from scrapers.tasks.daily import crawl_source, write_staged
 
     with fault_servers(1) as (site,):
         site.route("/feed.xml", status(404))

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from scrapers import stats
-from scrapers.crawl import summarize_stats
+from scrapers.tasks.crawl import summarize_stats
 
 ROOT = Path(__file__).resolve().parent.parent
 # a quoted "newsflow/<word>" in code; the user-agent strings ("newsflow/0.1") are not keys

@@ -2,7 +2,7 @@
 
 Every test runs on a local lake (an OS lock) and on moto's S3 server on loopback (conditional
 PutObject / DeleteObject).  Other writers are real processes (``tests/lease_holder.py``, the
-``python -m scrapers.reprocess`` CLI); the short TTLs are parameters, never minutes of sleep.
+``python -m scrapers.tasks.reprocess`` CLI); the short TTLs are parameters, never minutes of sleep.
 """
 
 from __future__ import annotations
@@ -287,8 +287,8 @@ def test_a_lost_lease_stops_the_writer_before_its_next_publish(
 
 
 def reprocess_cli(*args: str) -> list[str]:
-    """The command line of ``python -m scrapers.reprocess`` for one demo day."""
-    return [sys.executable, "-m", "scrapers.reprocess", "--start", "2026-11-20", "--end",
+    """The command line of ``python -m scrapers.tasks.reprocess`` for one demo day."""
+    return [sys.executable, "-m", "scrapers.tasks.reprocess", "--start", "2026-11-20", "--end",
             "2026-11-20", *args]
 
 

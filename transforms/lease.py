@@ -33,8 +33,9 @@ frees it the moment its process dies, so it never needs to expire.  The same hol
 kept beside it in ``<name>.json`` (renewed by the same heartbeat), so a refusal names the holder
 in the same words.  A heartbeat that finds the lock file replaced marks the lease lost.
 
-A lease is re-entrant in the thread that holds it: a merge inside ``python -m scrapers.reprocess``
-joins the lease that the command already holds.  Another thread, process or machine waits.
+A lease is re-entrant in the thread that holds it: a merge inside
+``python -m scrapers.tasks.reprocess`` joins the lease that the command already holds.  Another
+thread, process or machine waits.
 """
 
 from __future__ import annotations

@@ -226,8 +226,8 @@ def render_gates(gates: dict[str, GateResult], summary: dict[str, Any]) -> str:
 def crawl_errors(summary: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Each source's grouped crawl errors (``count``, ``kind``, first ``url`` and ``message``).
 
-    The write task's summary carries them (``scrapers.crawl.error_digest``): the first few kinds
-    of error of each crawl of the run, most frequent first.
+    The write task's summary carries them (``scrapers.tasks.crawl.error_digest``): the first
+    few kinds of error of each crawl of the run, most frequent first.
     """
     return {source: list(groups) for source, groups in
             (summary.get("crawl_errors") or {}).items() if groups}

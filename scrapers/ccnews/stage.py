@@ -146,7 +146,7 @@ def live_wins(day: date, source: str) -> Any:
 
 def crawl_stats(counts: Counter[str], totals: dict[str, Any], staged: int,
                 live_newer: int) -> dict[str, Any]:
-    """Crawl-shaped stats of one source (``scrapers.crawl.summarize_stats`` reads them)."""
+    """Crawl-shaped stats of one source (``scrapers.tasks.crawl.summarize_stats`` reads them)."""
     stats: dict[str, Any] = {"finish_reason": "finished",
                              counters.DOCUMENTS_OK: totals["files"],
                              counters.ARTICLES_STAGED: staged}

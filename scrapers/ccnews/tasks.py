@@ -1,7 +1,7 @@
 """The work behind each news_ccnews task, kept out of the DAG file so it parses fast.
 
 plan, discover, harvest, stage are this module's; write, gate, report and publish are
-news_daily's own (``scrapers.dagtasks``), fed the per-source staging that
+news_daily's own (``scrapers.tasks.daily``), fed the per-source staging that
 :mod:`scrapers.ccnews.stage` writes where a crawl would.
 """
 
@@ -17,7 +17,7 @@ from scrapers.ccnews.harvest import VIA
 def plan_backfill(params: dict[str, Any], interval_start: datetime | None,
                   interval_end: datetime | None, run_id: str) -> list[dict[str, Any]]:
     """One job per source for the run's UTC day, chosen exactly as news_daily chooses it."""
-    from scrapers.dagtasks import plan_run
+    from scrapers.tasks.daily import plan_run
 
     return plan_run(params, interval_start, interval_end, run_id, "news_ccnews backfills")
 
@@ -102,7 +102,7 @@ def describe_totals(totals: dict[str, Any]) -> str:
 def write_backfill(jobs: list[dict[str, Any]], totals: dict[str, Any], run_id: str
                    ) -> dict[str, Any]:
     """news_daily's write of the staged sources; the summary also carries ``ccnews`` counts."""
-    from scrapers.dagtasks import write_staged
+    from scrapers.tasks.daily import write_staged
 
     summary = write_staged(jobs, run_id=run_id)
     summary["ccnews"] = totals
@@ -111,7 +111,7 @@ def write_backfill(jobs: list[dict[str, Any]], totals: dict[str, Any], run_id: s
 
 def report_backfill(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str) -> str:
     """news_daily's report, then the CC-NEWS counts."""
-    from scrapers.dagtasks import report_run
+    from scrapers.tasks.daily import report_run
 
     uri = report_run(jobs, summary, run_id=run_id)
     if "ccnews" in summary:
@@ -122,7 +122,7 @@ def report_backfill(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id:
 def publish_backfill(jobs: list[dict[str, Any]], summary: dict[str, Any], run_id: str
                      ) -> dict[str, Any]:
     """news_daily's asset event extra, saying the rows came from CC-NEWS."""
-    from scrapers.dagtasks import publish_extra
+    from scrapers.tasks.daily import publish_extra
 
     extra = publish_extra(jobs, summary, run_id=run_id)
     totals = summary.get("ccnews") or {}

@@ -11,15 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapers import stats as counters
-from scrapers.crawl import (
-    CrawlFailed,
-    describe_crawl,
-    error_digest,
-    judge_crawl,
-    run_crawl,
-    staged_uri,
-    summarize_stats,
-)
 from scrapers.sources import Quality, load_registry
 from scrapers.staging import (
     StageKeys,
@@ -28,6 +19,15 @@ from scrapers.staging import (
     read_stats,
     stage_keys,
     staging_location,
+)
+from scrapers.tasks.crawl import (
+    CrawlFailed,
+    describe_crawl,
+    error_digest,
+    judge_crawl,
+    run_crawl,
+    staged_uri,
+    summarize_stats,
 )
 from transforms.storage import LakeLocation
 
@@ -65,7 +65,7 @@ def plan_run(params: dict[str, Any], interval_start: datetime | None,
              interval_end: datetime | None, run_id: str,
              what: str = "news_daily crawls") -> list[dict[str, Any]]:
     """The run's jobs, one per source; first prints the window (``what`` UTC day …) and why."""
-    from scrapers.plan import (
+    from scrapers.tasks.plan import (
         describe_window,
         parse_day,
         plan_crawls,

@@ -1,6 +1,6 @@
 """Re-extract archived raw pages with today's extractor and merge them into the lake, offline.
 
-    python -m scrapers.reprocess --start 2026-11-18 --end 2026-11-24 [--sources a,b]
+    python -m scrapers.tasks.reprocess --start 2026-11-18 --end 2026-11-24 [--sources a,b]
 
 Days are run days (the ``date=`` of ``<lake>/raw``), inclusive.  Per (source, URL) the newest
 archived article response is re-extracted (that is the page the lake row was made from), staged
@@ -31,9 +31,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from scrapers.crawl import staging_root
 from scrapers.records import build_record
 from scrapers.sources import Registry, default_registry_path, load_registry
+from scrapers.tasks.crawl import staging_root
 from scrapers.warc import RAW_REF, RawRecord, iter_raw, read_raw
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ def _reprocess(start_day: date, end_day: date, sources: list[str] | None, run_id
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """CLI arguments."""
-    parser = argparse.ArgumentParser(prog="python -m scrapers.reprocess", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m scrapers.tasks.reprocess", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--start", required=True, type=date.fromisoformat, help="first run day")
     parser.add_argument("--end", required=True, type=date.fromisoformat, help="last run day")
@@ -271,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     run_id = args.run_id or make_run_id()
     code, summary = reprocess_from_shell(
         "reprocess", args.start, args.end, sources, run_id=run_id, registry=args.registry,
-        wait=args.wait, owner=f"python -m scrapers.reprocess run {run_id}")
+        wait=args.wait, owner=f"python -m scrapers.tasks.reprocess run {run_id}")
     if summary is not None:
         print(json.dumps(summary, indent=1, default=str))
     return code
