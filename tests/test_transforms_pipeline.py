@@ -143,3 +143,18 @@ def test_files_checked_in_groups_give_the_rows_of_one_check(tmp_path: Path) -> N
     assert staged == staged_1 == {"dawn": 7, "tribune": 3, "_invalid": 1, "geo": 1}
     assert len(valid) == 7 and list(quarantine["reason"]).count("invalid JSON") == 2
     assert "missing body" in set(quarantine["reason"])
+
+
+def test_summary_carries_the_story_grouping_counts(tmp_path: Path) -> None:
+    """The write's summary (and so its log) says how many pairs the story step proposed and
+    checked, and whether its bucket cap skipped any."""
+    from scrapers.tasks.daily import describe_write
+
+    summary = process_staged(staged_files(tmp_path), "run-1", tmp_path / "lake").to_dict()
+    stories = summary["stories"]
+    assert stories["candidates"] > 0 and stories["pairs_checked"] > 0, stories
+    assert stories["rows_capped"] == 0 and stories["candidates_capped"] == 0, stories
+    jobs = [{"source": s, "day": "2026-11-21"} for s in ("dawn", "tribune")]
+    line = describe_write(jobs, summary).splitlines()[-1]
+    assert line == (f"  story grouping: {stories['candidates']} candidate pairs, "
+                    f"{stories['pairs_checked']} checked"), line

@@ -26,7 +26,7 @@ from transforms.normalize import (
 )
 from transforms.source_ids import INVALID_SOURCE, SOURCE_ID
 from transforms.stages import StageTimer
-from transforms.stories import add_story_ids
+from transforms.stories import StoryStats, add_story_ids
 from transforms.validate import quarantine_frame, quarantine_row, split_valid
 
 _COUNTERS = ("staged", "valid", "duplicates", "duplicates_of_stored", "quarantined", "inserted",
@@ -60,6 +60,8 @@ class RunSummary:
     sources: dict[str, SourceCounts] = field(default_factory=dict)
     articles: dict[str, Any] = field(default_factory=dict)
     quarantine: dict[str, Any] = field(default_factory=dict)
+    stories: dict[str, int] = field(default_factory=dict)
+    """The story grouping's counts (``StoryStats``): pairs proposed, capped, checked."""
 
     def totals(self) -> dict[str, int]:
         """Counters summed over sources."""
@@ -69,7 +71,8 @@ class RunSummary:
         """JSON-ready dict (per-source counts, totals and per-partition merge results)."""
         return {"run_id": self.run_id,
                 "sources": {s: asdict(c) for s, c in sorted(self.sources.items())},
-                "totals": self.totals(), "articles": self.articles, "quarantine": self.quarantine}
+                "totals": self.totals(), "articles": self.articles, "quarantine": self.quarantine,
+                "stories": self.stories}
 
     def to_json(self) -> str:
         """The summary as a JSON string."""
@@ -253,15 +256,17 @@ def process_staged(paths: list[Path], run_id: str, root: str | Path | None = Non
         kept, folded = fold_into_stored(kept, root)
         for source, n in folded.items():
             counts.setdefault(source, SourceCounts()).duplicates_of_stored = n
+    story_stats = StoryStats()
     with timer.stage("stories", len(kept)):
-        kept = add_story_ids(kept, root)
+        kept = add_story_ids(kept, root, stats=story_stats)
     with timer.stage("merge", len(kept)):
         articles = merge_articles(kept, root)
         del kept
     with timer.stage("quarantine", len(quarantine)):
         quarantined = merge_quarantine(quarantine, root)
     _apply_merge(counts, articles, quarantined)
-    return RunSummary(run_id, counts, articles.to_dict(), quarantined.to_dict())
+    return RunSummary(run_id, counts, articles.to_dict(), quarantined.to_dict(),
+                      asdict(story_stats))
 
 
 def _apply_merge(counts: dict[str, SourceCounts], articles: MergeResult,

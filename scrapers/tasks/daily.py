@@ -230,6 +230,12 @@ def describe_write(jobs: list[dict[str, Any]], summary: dict[str, Any]) -> str:
             f"  {source}: {c.get('staged', 0)} staged, {c.get('inserted', 0)} inserted, "
             f"{c.get('updated', 0)} updated, {c.get('unchanged', 0)} unchanged, "
             f"{c.get('duplicates', 0)} duplicates, {c.get('quarantined', 0)} quarantined")
+    stories = summary.get("stories") or {}
+    if stories:
+        capped = (f"; the bucket cap skipped {stories.get('candidates_capped', 0)} pairs of "
+                  f"{stories.get('rows_capped', 0)} rows" if stories.get("rows_capped") else "")
+        lines.append(f"  story grouping: {stories.get('candidates', 0)} candidate pairs, "
+                     f"{stories.get('pairs_checked', 0)} checked{capped}")
     return "\n".join(lines)
 
 
