@@ -99,9 +99,9 @@ bench-extraction: $(VENV)/.synced
 bench-lopo: $(VENV)/.synced
 	$(PY) bench/lopo.py $(DATASETS)/bodies-dev $(DATASETS)/fields-dev --scorer $(SHARED)/tools/score_extraction.py
 
-# One day's merge against 30/180/365 days of history, local and on a loopback S3 server.
+# One day's merge against 30 and 365 days of history, local and on a loopback S3 server.
 bench-history: setup
-	$(PY) bench/history.py
+	$(PY) bench/history.py --days 30 365
 
 # news_ccnews's harvest streaming a generated 1 GB CC-NEWS-shaped WARC against warcio alone.
 bench-ccnews: setup
@@ -121,10 +121,10 @@ bench-backfill: setup
 
 bench: setup bench-extraction bench-history bench-ccnews bench-alternates bench-backfill bench-write
 	$(PY) bench/dag_parse.py
-	$(PY) bench/crawl.py
-	$(PY) bench/incremental.py
-	$(PY) bench/transform.py
+	$(PY) bench/crawl.py --pages 600
+	$(PY) bench/incremental.py --pages 1000
 	$(PY) bench/dedup.py
+	$(PY) bench/dedup.py --worst-case --n 25000
 
 clean:
 	rm -rf airflow_home data/lake data/staging .pytest_cache
