@@ -64,7 +64,7 @@ with DAG(
     @task(queue=LAKE_QUEUE)
     def plan() -> list[dict]:
         """Resolve the UTC day and validate the registry: one job per source."""
-        from scrapers.ccnews.tasks import plan_backfill
+        from scrapers.tasks.ccnews import plan_backfill
 
         ctx = get_current_context()
         return plan_backfill(ctx["params"], ctx.get("data_interval_start"),
@@ -73,14 +73,14 @@ with DAG(
     @task(queue=LAKE_QUEUE)
     def discover(jobs: list[dict]) -> list[dict]:
         """Read the month's warc.paths.gz: the WARC files holding the day's captures."""
-        from scrapers.ccnews.tasks import discover_warcs
+        from scrapers.tasks.ccnews import discover_warcs
 
         return discover_warcs(jobs, get_current_context()["params"])
 
     @task(map_index_template="{{ warc_name }}", queue=CRAWL_QUEUE, pool=CRAWL_POOL)
     def harvest(warc: dict) -> dict:
         """Stream one WARC file; stage the registry's articles of the day per source."""
-        from scrapers.ccnews.tasks import harvest_file
+        from scrapers.tasks.ccnews import harvest_file
 
         get_current_context()["warc_name"] = warc["name"]
         return harvest_file(warc)
@@ -88,14 +88,14 @@ with DAG(
     @task(queue=LAKE_QUEUE)
     def stage(jobs: list[dict], warcs: list[dict]) -> dict:
         """Gather every WARC's parts into per-source staging, exactly like a crawl's."""
-        from scrapers.ccnews.tasks import stage_backfill
+        from scrapers.tasks.ccnews import stage_backfill
 
         return stage_backfill(jobs, warcs)
 
     @task(pool=LAKE_WRITER_POOL, queue=LAKE_QUEUE)
     def write(jobs: list[dict], totals: dict) -> dict:
         """news_daily's write: normalise, validate, dedupe and merge into the lake."""
-        from scrapers.ccnews.tasks import write_backfill
+        from scrapers.tasks.ccnews import write_backfill
 
         return write_backfill(jobs, totals, run_id=get_current_context()["run_id"])
 
@@ -105,7 +105,7 @@ with DAG(
     @task(queue=LAKE_QUEUE, retries=0, outlets=[NEWS_ARTICLES])
     def gate(jobs: list[dict], summary: dict) -> dict:
         """Check every source's written rows; when all pass, emit the news_articles event."""
-        from scrapers.ccnews.tasks import publish_backfill
+        from scrapers.tasks.ccnews import publish_backfill
         from scrapers.tasks.daily import gate_run
 
         ctx = get_current_context()
@@ -119,7 +119,7 @@ with DAG(
     @task(queue=LAKE_QUEUE, trigger_rule="all_done_min_one_success")
     def report(jobs: list[dict], summary: dict) -> str:
         """news_daily's run report, plus the CC-NEWS counts."""
-        from scrapers.ccnews.tasks import report_backfill
+        from scrapers.tasks.ccnews import report_backfill
 
         return report_backfill(jobs, summary, run_id=get_current_context()["run_id"])
 

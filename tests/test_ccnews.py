@@ -312,7 +312,7 @@ def test_a_live_row_wins_unless_the_capture_is_newer(
     import pandas as pd
 
     from scrapers.ccnews.stage import stage_run
-    from scrapers.ccnews.tasks import harvest_file
+    from scrapers.tasks.ccnews import harvest_file
     from scrapers.tasks.daily import write_staged
     from scrapers.tasks.plan import plan_crawls
     from transforms.lake import read_articles
