@@ -23,3 +23,16 @@ def test_hint_wins_only_for_short_text() -> None:
 
     assert detect_language("Short text.", "fr") == "fr"
     assert detect_language(_GERMAN * 3, "en") == "de"
+
+
+def test_preloading_the_model_starts_one_thread_and_gives_the_same_answers() -> None:
+    """The spider starts the model loading in a thread; detection waits for that one load."""
+    from scrapers.extract import language
+
+    text = "The provincial cabinet approved the flood relief budget on Tuesday after a long debate."
+    language.preload_identifier()
+    first = language._preloading
+    language.preload_identifier()
+    assert first is not None and language._preloading is first
+    assert language.detect_language(text) == "en"
+    assert not first.is_alive()

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from scrapers import stats as counters
 from scrapers.discovery import Candidate, DocumentLinks
 from scrapers.discovery.xml import MAX_XML_BYTES
+from scrapers.extract.language import preload_identifier
 from scrapers.records import build_record
 from scrapers.sources import Registry, Source, load_registry
 from scrapers.state import DocumentState, needs_refetch
@@ -59,6 +60,7 @@ class NewsSpider(Spider):
         super().__init__(**kwargs)
         if not source:
             raise ValueError("the news spider needs -a source=<id>")
+        preload_identifier()
         self.registry: Registry = load_registry(registry or None)  # None: the default registry
         self.source: Source = self.registry.get(source)
         now = datetime.now(UTC)
