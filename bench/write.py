@@ -21,8 +21,11 @@ floor is pyarrow writing the same final partitions once: every partition file th
 (articles and quarantine) is read back (not timed) and written with ``pq.write_table`` (zstd)
 into another directory (timed).  Goals: total <= 3x floor, peak RSS < 2 GB at 100k, cost per
 row at 100k within 1.25x of 25k ("linear?"); PASS/MISS is printed, exit status 0 either way.
+Last, one more run of ``--profile-rows`` (25,000) rows under py-spy prints where the time goes
+by stage and the heaviest functions of each (also saved to ``bench/profiles/write_pyspy.txt``).
 
     .venv/bin/python bench/write.py [--rows 25000,100000] [--rss-limit-gb 10] [--no-save]
+                                    [--profile-rows 25000]
 """
 
 from __future__ import annotations
@@ -293,6 +296,87 @@ def run_day(lake: Path, staged: Path, floor_dir: Path) -> dict[str, Any]:
             "totals": summary.totals()}
 
 
+# -- the profile ----------------------------------------------------------------------------
+
+# Where a sampled stack belongs: the first of these files it passes through, outermost first.
+_PROFILE_STAGES = (
+    ("transforms/normalize.py", "normalize"),
+    ("transforms/validate.py", "validate"),
+    ("transforms/dedupe.py", "dedupe"),
+    ("transforms/stories.py", "stories"),
+    ("transforms/lake/", "merge + quarantine"),
+    ("transforms/lakeindex.py", "merge + quarantine"),
+    ("transforms/storage.py", "merge + quarantine"),
+)
+
+
+def profile_stage(frames: list[tuple[str, str]]) -> str:
+    """The write stage of one sampled stack (outermost frame first)."""
+    if not any(func == "process_staged" for func, _ in frames):
+        return "outside process_staged (start-up, floor)"
+    for func, path in frames:
+        for marker, stage in _PROFILE_STAGES:
+            if marker in path:
+                return stage
+        if func in ("read_staged", "_parse", "_lines"):
+            return "read"
+    return "pipeline glue (frames, concat, counts)"
+
+
+def profile_lines(stacks: list[tuple[list[tuple[str, str]], float]], rows: int) -> list[str]:
+    """Seconds per stage, and each stage's heaviest functions by their own time."""
+    from collections import Counter
+
+    stages: Counter[str] = Counter()
+    own: dict[str, Counter[str]] = {}
+    for frames, weight in stacks:
+        stage = profile_stage(frames)
+        stages[stage] += weight
+        func, path = frames[-1] if frames else ("?", "")
+        short = path.split("site-packages/", 1)[-1].split("/main/", 1)[-1]
+        own.setdefault(stage, Counter())[f"{func} ({short})"] += weight
+    total = sum(stages.values()) or 1.0
+    lines = []
+    for stage, seconds in stages.most_common():
+        lines.append(f"  {stage:42s} {seconds:6.2f} s {seconds / total:6.1%}  "
+                     f"{seconds / rows * 1e6:6.0f} us/row")
+        for func, weight in own[stage].most_common(4):
+            lines.append(f"      {weight:6.2f} s  {func}")
+    return lines
+
+
+def profile_run(rows: int, history: Path, scratch: Path, args: argparse.Namespace,
+                limit: int, out: Report) -> None:
+    """One more ``--child run`` of ``rows`` rows under py-spy: where the write's time goes."""
+    from bench.crawlprofile import profile_command
+
+    day, lake = scratch / "staged-profile", scratch / "lake-profile"
+    made, usage = child(["--history-rows", str(args.history_rows), "--child", "day", str(day),
+                         str(rows)], limit)
+    if made is None:
+        out(f"profile: staging failed: {usage.stderr[-500:]}")
+        return
+    shutil.copytree(history, lake)
+    raw = scratch / "write.pyspy"
+    cmd = [sys.executable, __file__, "--child", "run", str(lake), str(day),
+           str(scratch / "floor-profile")]
+    profile, done = profile_command(cmd, raw, cwd=Path(__file__).resolve().parents[1],
+                                    env=bench_env(), rate=100)
+    if done.returncode != 0 or not profile.stacks:
+        out(f"profile: the profiled run failed ({done.returncode}): {done.stderr[-500:]}")
+        return
+    lines = profile_lines(profile.stacks, rows)
+    out(f"where the time goes ({profile.tool} over process_staged of {rows:,} rows, samples "
+        "by the first transforms module on the stack; the heaviest functions by own time):")
+    for line in lines:
+        out(line)
+    target = Path(__file__).resolve().parent / "profiles" / "write_pyspy.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"process_staged of {rows:,} rows (bench/write.py --profile-rows {rows})\n"
+                      f"tool: {profile.tool}\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    out(f"(profile saved to {target.relative_to(target.parents[2])})")
+
+
 # -- the parent ------------------------------------------------------------------------------
 
 def child(args: list[str], rss_limit: int | None) -> Any:
@@ -331,6 +415,8 @@ def main() -> None:
     parser.add_argument("--history-rows", type=int, default=4)
     parser.add_argument("--rss-limit-gb", type=float, default=10.0)
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--profile-rows", type=int, default=25000,
+                        help="one more run of this many rows under py-spy (0: none)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -383,6 +469,8 @@ def main() -> None:
                 peaks[rows] = usage.max_rss
             shutil.rmtree(lake, ignore_errors=True)
             shutil.rmtree(day, ignore_errors=True)
+        if args.profile_rows:
+            profile_run(args.profile_rows, history, scratch, args, limit, out)
     report_goals(sizes, results, peaks, out)
     if not args.no_save:
         out.save("Write path (process_staged)")
