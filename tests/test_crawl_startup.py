@@ -3,7 +3,9 @@
 Every crawl is its own ``scrapy crawl`` process, so what it imports before its first request is
 paid per source per run; on an unchanged site it is most of the run (bench/incremental.py).
 ``transforms.lake`` imports ``pyarrow.dataset`` (which pulls in pandas) only where a function
-needs it, so the crawl's incremental-state read costs no pandas import.
+needs it, so the crawl's incremental-state read costs no pandas import.  The one deliberate
+exception comes later: the spider, once constructed, starts loading the language model
+(py3langid) in a thread, so that it overlaps the crawl's start (``preload_identifier``).
 """
 
 from __future__ import annotations
