@@ -115,14 +115,17 @@ class Profile:
         out: Counter[str] = Counter()
         for frames, weight in self.stacks:
             if classify(frames) == stage:
-                out[" < ".join(f"{f}@{_short(p)}" for f, p in reversed(frames[-depth:]))] += weight
+                chain = " < ".join(f"{f}@{short_path(p)}" for f, p in reversed(frames[-depth:]))
+                out[chain] += weight
         return out.most_common(n)
 
 
-def _short(path: str) -> str:
-    marker = "site-packages/"
-    path = path.split(marker, 1)[-1]
-    return path.split("/work/main/", 1)[-1]
+_PROJECT = str(Path(__file__).resolve().parents[1]) + "/"
+
+
+def short_path(path: str) -> str:
+    """A sampled frame's file without the site-packages or project-root prefix."""
+    return path.split("site-packages/", 1)[-1].split(_PROJECT, 1)[-1]
 
 
 def _pyspy() -> str | None:

@@ -327,14 +327,15 @@ def profile_lines(stacks: list[tuple[list[tuple[str, str]], float]], rows: int) 
     """Seconds per stage, and each stage's heaviest functions by their own time."""
     from collections import Counter
 
+    from bench.crawlprofile import short_path
+
     stages: Counter[str] = Counter()
     own: dict[str, Counter[str]] = {}
     for frames, weight in stacks:
         stage = profile_stage(frames)
         stages[stage] += weight
         func, path = frames[-1] if frames else ("?", "")
-        short = path.split("site-packages/", 1)[-1].split("/main/", 1)[-1]
-        own.setdefault(stage, Counter())[f"{func} ({short})"] += weight
+        own.setdefault(stage, Counter())[f"{func} ({short_path(path)})"] += weight
     total = sum(stages.values()) or 1.0
     lines = []
     for stage, seconds in stages.most_common():
